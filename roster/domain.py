@@ -327,14 +327,14 @@ def _duplicates(table: str, rows: Iterable[Any], key: str) -> Iterable[Problem]:
     for i, row in enumerate(rows):
         value = getattr(row, key)
         if value in seen:
-            yield Problem(table, i, key, value, f"duplicate {key} '{value}'")
+            yield Problem(table, i, key, value, f"duplicate {key}")
         seen.add(value)
 
 
 def _unknown(table: str, i: int, column: str, value: str, known: Iterable[str], what: str) -> Problem:
     ks = sorted(set(known))
     shown = ", ".join(ks[:8]) + (", ..." if len(ks) > 8 else "")
-    return Problem(table, i, column, value, f"unknown {what} '{value}' (known: {shown})")
+    return Problem(table, i, column, value, f"unknown {what} (known: {shown})")
 
 
 def _cross_problems(inst: Instance) -> Iterable[Problem]:
