@@ -1,0 +1,69 @@
+"""Allocation profile rows: hard bounds and soft targets, in sessions or as shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ortools.sat.python import cp_model
+
+from roster.rules import AllocationBoundsParams, AllocationTargetParams
+from solver.problem import AllocationData, ProblemData
+from solver.variables import Term, Variables
+
+
+def _periods(
+    problem: ProblemData, v: Variables, row: AllocationData
+) -> Iterator[tuple[str, cp_model.LinearExprT, cp_model.LinearExprT, int]]:
+    """(label, n, N, count of N's variables) per period: each week, or the horizon once."""
+    items = v.by_clinician[row.clinician]
+    keys = range(problem.n_weeks) if row.per_week else [None]
+    for key in keys:
+        xs = [(s, x) for s, x in items if key is None or problem.sessions[s].week == key]
+        n = sum(x for s, x in xs if problem.sessions[s].activity == row.activity)
+        total = sum(x for _, x in xs)
+        yield f"{row.clinician},{row.activity},{key}", n, total, len(xs)
+
+
+def add_allocation_bounds(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: AllocationBoundsParams
+) -> list[Term]:
+    """sessions: min <= n <= max; share: min*N <= 100*n <= max*N. Soft: weight * sessions outside.
+
+    For shares the shortfall is ceil(max(0, min*N - 100*n) / 100): 100*below >= min*N - 100*n.
+    """
+    terms: list[Term] = []
+    for row in problem.allocations:
+        if row.min is None and row.max is None:
+            continue
+        scale = 100 if row.share else 1
+        for label, n, total, size in _periods(problem, v, row):
+            for bound, sign in ((row.min, 1), (row.max, -1)):
+                if bound is None:
+                    continue
+                # sign * (scale*n - bound*N) >= 0 where bound*N is bound for sessions (N=1)
+                gap = sign * (scale * n - (bound * total if row.share else bound))
+                if params.hard:
+                    model.add(gap >= 0)
+                else:
+                    slack = model.new_int_var(0, max(size, bound), f"alloc_bound[{label},{sign}]")
+                    model.add(gap + scale * slack >= 0)
+                    terms.append((params.weight, slack))
+    return terms
+
+
+def add_allocation_target(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: AllocationTargetParams
+) -> list[Term]:
+    """Soft: weight * |n - target|; for shares ceil(|100*n - target*N| / 100)."""
+    terms: list[Term] = []
+    for row in problem.allocations:
+        if row.target is None:
+            continue
+        scale = 100 if row.share else 1
+        for label, n, total, size in _periods(problem, v, row):
+            diff = scale * n - (row.target * total if row.share else row.target)
+            dev = model.new_int_var(0, max(size, row.target), f"alloc_target[{label}]")
+            model.add(scale * dev >= diff)
+            model.add(scale * dev >= -diff)
+            terms.append((params.weight, dev))
+    return terms

@@ -1,0 +1,132 @@
+"""Build the CP-SAT model from the problem, solve it, and decode the answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from solver.problem import ProblemData
+from solver.result import Progress, Result, SolveStatus
+from solver.rules import BUILDERS
+from solver.variables import Term, Variables, make_variables
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Solver settings; ``extra`` is passed straight onto CP-SAT's parameters."""
+
+    time_limit: float = 60.0
+    workers: int = 2
+    seed: int = 0
+    log: bool = False
+    deterministic: bool = True  # CP-SAT's interleaved search: same answer for the same input
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def apply(self, parameters: Any) -> None:
+        parameters.max_time_in_seconds = self.time_limit
+        parameters.num_workers = self.workers
+        parameters.random_seed = self.seed
+        parameters.log_search_progress = self.log
+        if self.deterministic and self.workers > 1:
+            parameters.interleave_search = True
+        for key, value in self.extra.items():
+            setattr(parameters, key, value)
+
+
+@dataclass
+class Model:
+    model: cp_model.CpModel
+    variables: Variables
+    terms: dict[str, list[Term]]
+
+
+def build_model(problem: ProblemData) -> Model:
+    """Variables, then every active rule's builder in the schema's order, then the objective."""
+    model = cp_model.CpModel()
+    v = make_variables(model, problem)
+    terms: dict[str, list[Term]] = {}
+    for kind, params in problem.rules.active().items():
+        rule_terms = BUILDERS[kind](model, problem, v, params)
+        if not getattr(params, "hard", False):
+            terms[kind] = rule_terms
+    model.minimize(sum(w * var for rule_terms in terms.values() for w, var in rule_terms))
+    return Model(model, v, terms)
+
+
+class _Recorder(cp_model.CpSolverSolutionCallback):
+    def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
+        super().__init__()
+        self.start = start
+        self.on_progress = on_progress
+        self.events: list[Progress] = []
+
+    def on_solution_callback(self) -> None:
+        event = Progress(time.perf_counter() - self.start, self.objective_value, self.best_objective_bound)
+        self.events.append(event)
+        if self.on_progress is not None:
+            self.on_progress(event)
+
+
+def solve(
+    problem: ProblemData,
+    params: SolveParams | None = None,
+    *,
+    hint: Iterable[tuple[str, str]] | None = None,
+    fixed: Iterable[tuple[str, str]] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Result:
+    """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster)."""
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    built = build_model(problem)
+    clin = {c.id: i for i, c in enumerate(problem.clinicians)}
+    sess = {s.id: i for i, s in enumerate(problem.sessions)}
+    x = built.variables.x
+    if fixed is not None:
+        chosen = {(clin[c], sess[s]) for c, s in fixed}
+        if any(pair not in x for pair in chosen):  # an ineligible pair has no variable
+            return Result(SolveStatus.INFEASIBLE, (), None, None, {}, time.perf_counter() - t0, 0.0)
+        for pair, var in x.items():
+            built.model.add(var == int(pair in chosen))
+    if hint is not None:
+        hinted = {(clin[c], sess[s]) for c, s in hint if c in clin and s in sess}
+        for pair, var in x.items():
+            built.model.add_hint(var, int(pair in hinted))
+    build_seconds = time.perf_counter() - t0
+
+    solver = cp_model.CpSolver()
+    params.apply(solver.parameters)
+    t1 = time.perf_counter()
+    recorder = _Recorder(t1, on_progress)
+    code = solver.solve(built.model, recorder)
+    wall = time.perf_counter() - t1
+    status = SolveStatus(solver.status_name(code))
+    if not status.has_solution:
+        return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
+
+    assignments = tuple(
+        sorted((problem.clinicians[c].id, problem.sessions[s].id) for (c, s), var in x.items() if solver.value(var))
+    )
+    if status is SolveStatus.FEASIBLE and fixed is None:
+        # Auxiliary penalty variables need not be tight in an intermediate solution; score the
+        # roster exactly by re-solving with every assignment pinned (presolve settles it at once).
+        scored = solve(problem, SolveParams(time_limit=max(10.0, params.time_limit), workers=1), fixed=assignments)
+        by_rule = scored.objective_by_rule
+        objective = scored.objective
+    else:
+        by_rule = {kind: int(sum(w * solver.value(var) for w, var in ts)) for kind, ts in built.terms.items()}
+        objective = int(round(solver.objective_value))
+    return Result(
+        status=status,
+        assignments=assignments,
+        objective=objective,
+        best_bound=float(solver.best_objective_bound),
+        objective_by_rule=by_rule,
+        build_seconds=build_seconds,
+        wall_seconds=wall,
+        progress=tuple(recorder.events),
+    )
