@@ -1,0 +1,227 @@
+"""The `roster` command: parse, call a library function, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import yaml
+
+from roster.io import InputError, instance_hash, load_instance, read_roster, write_outputs
+from roster.rules import RULE_KINDS
+
+EXIT_INVALID = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_SOLUTION = 4
+
+
+def _fail_input(err: InputError) -> NoReturn:
+    for issue in err.issues:
+        click.echo(f"error: {issue}", err=True)
+    n = len(err.issues)
+    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input; nothing was written.", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got '{item}'", param_hint="--set")
+        out[key.strip()] = yaml.safe_load(raw)
+    return out
+
+
+def _load(path: str, sets: tuple[str, ...] = ()) -> Any:
+    try:
+        return load_instance(path, overrides=_parse_sets(sets))
+    except InputError as err:
+        _fail_input(err)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="roster")
+def main() -> None:
+    """Weekly rosters for clinicians across hospitals and universities, optimised with CP-SAT.
+
+    \b
+    Example:
+      roster solve data/samples/hksh-affiliation-week --out out/
+    """
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+def validate(instance: str) -> None:
+    """Check an instance and report every problem at once (exit 2 if any).
+
+    \b
+    Example:
+      roster validate data/samples/dual-track-cohort
+    """
+    inst = _load(instance)
+    click.echo(
+        f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
+        f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: {', '.join(inst.rules.rules.active())})"
+    )
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds the solver may run.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT search workers (threads).")
+@click.option("--seed", default=0, show_default=True, help="Random seed; same seed and workers, same answer.")
+@click.option("--hint", "hint_path", type=click.Path(dir_okay=False), help="A previous roster.csv to start from.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).")
+@click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def solve(
+    instance: str, out_dir: str, time_limit: float, workers: int, seed: int, hint_path: str | None,
+    sets: tuple[str, ...], log: bool, quiet: bool, as_json: bool,
+) -> None:
+    """Solve an instance and write roster.csv, clinicians.csv, coverage.csv and summary.json.
+
+    Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold, 4 no roster found in time.
+
+    \b
+    Example:
+      roster solve data/samples/hksh-affiliation-week --out out/ --time-limit 30 --workers 2
+    """
+    from roster.solving import output_files, solve_instance, summary
+    from solver.solve import SolveParams
+
+    inst = _load(instance, sets)
+    hint = None
+    if hint_path:
+        try:
+            hint = read_roster(hint_path, inst)
+        except InputError as err:
+            _fail_input(err)
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed, log=log)
+    say: Callable[[str], None] = (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
+    say(f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
+        f"time limit {time_limit:g} s, {workers} workers")
+
+    def progress(p: Any) -> None:
+        gap = "" if p.bound is None else f"  gap {max(0.0, p.objective - p.bound) / max(1.0, abs(p.objective)):.2%}"
+        say(f"  {p.seconds:7.2f} s  objective {p.objective:,.0f}  bound {p.bound:,.0f}{gap}")
+
+    outcome = solve_instance(inst, params, hint=hint, on_progress=progress)
+    result = outcome.result
+    if outcome.cover_gaps:
+        click.echo("The hard rules cannot all hold: these sessions need more clinicians than are eligible "
+                   "and available.", err=True)
+        for g in outcome.cover_gaps:
+            click.echo(f"  {g.session}: needs {g.minimum} {g.role}, {g.eligible} eligible, "
+                       f"{g.available} of them available", err=True)
+        click.echo("No roster was written. Add clinicians or privileges, lower the minimum, or set "
+                   "rules.cover_min.hard=false to see the least bad roster.", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    if result.status.value == "INFEASIBLE":
+        click.echo("The hard rules cannot all hold together; no roster was written. Relax a rule "
+                   "(for example --set rules.cover_min.hard=false) to see what breaks.", err=True)
+        sys.exit(EXIT_INFEASIBLE)
+    if not result.status.has_solution:
+        click.echo(f"No roster found within {time_limit:g} s (status {result.status.value}); "
+                   "nothing was written. Try a longer --time-limit.", err=True)
+        sys.exit(EXIT_NO_SOLUTION)
+
+    data = summary(outcome, params, instance_hash(instance), inst)
+    write_outputs(out_dir, output_files(inst, outcome, data))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    gap = "" if result.gap is None else f", gap {result.gap:.2%}"
+    say(f"{result.status.value}: objective {result.objective:,}, bound {result.best_bound:,.0f}{gap}, "
+        f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s")
+    for kind, penalty in result.objective_by_rule.items():
+        say(f"  {kind:<20} {penalty:>10,}")
+    if outcome.check is not None and (outcome.check.hard_violations or outcome.check.objective != result.objective):
+        say(f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
+            f"{len(outcome.check.hard_violations)} hard violations)")
+    say(f"Wrote roster.csv, clinicians.csv, coverage.csv, summary.json to {out_dir}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path())
+@click.argument("roster_file", metavar="ROSTER.csv", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def check(instance: str, roster_file: str, as_json: bool) -> None:
+    """Re-score any roster (even one edited by hand) without the solver.
+
+    Exit codes: 0 no hard violation, 1 hard violations, 2 invalid input.
+
+    \b
+    Example:
+      roster check data/samples/hksh-affiliation-week out/roster.csv
+    """
+    from roster.check import check_roster
+
+    inst = _load(instance)
+    try:
+        pairs = read_roster(roster_file, inst)
+    except InputError as err:
+        _fail_input(err)
+    report = check_roster(inst, pairs)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for v in report.hard_violations:
+            click.echo(f"hard: {v}")
+        click.echo(f"{len(report.hard_violations)} hard violations; objective {report.objective:,}")
+        for kind, penalty in report.objective_by_rule.items():
+            click.echo(f"  {kind:<20} {penalty:>10,}")
+    sys.exit(1 if report.hard_violations else 0)
+
+
+@main.command()
+@click.option("--rules", "which", flag_value="rules", help="Only the rules file's schema.")
+@click.option("--instance", "which", flag_value="instance", default=True, help="The whole instance (default).")
+def schema(which: str) -> None:
+    """Print the JSON Schema of the instance model (or of the rules file).
+
+    \b
+    Example:
+      roster schema --rules > rules.schema.json
+    """
+    from roster.domain import Instance
+    from roster.rules import RuleSet
+
+    model = RuleSet if which == "rules" else Instance
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@main.command()
+@click.option("--clinicians", default=100, show_default=True, help="Number of clinicians.")
+@click.option("--weeks", default=1, show_default=True, help="Number of weeks.")
+@click.option("--seed", default=1, show_default=True, help="Random seed.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
+    """Write a generated instance of the HKSH sample's shape, from a seed.
+
+    \b
+    Example:
+      roster generate --clinicians 300 --weeks 2 --seed 1 --out big/
+    """
+    from roster.generate import write_instance
+
+    write_instance(Path(out_dir), clinicians, weeks, seed)
+    click.echo(f"Wrote an instance of {clinicians} clinicians over {weeks} week(s) to {out_dir}")
+
+
+@main.command(name="rules")
+def list_rules() -> None:
+    """List the rule kinds a rules file may use (see docs/rules.md)."""
+    for kind in RULE_KINDS:
+        click.echo(kind)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Solve an instance and turn the result into the files a scheduling office reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from roster.check import CheckReport, check_roster
+from roster.domain import Instance
+from roster.io import json_bytes, table_bytes
+from roster.report import (
+    CLINICIAN_COLUMNS,
+    COVERAGE_COLUMNS,
+    ROSTER_COLUMNS,
+    clinician_rows,
+    coverage_rows,
+    roster_rows,
+)
+from solver.diagnose import CoverGap, cover_gaps
+from solver.problem import build_problem
+from solver.result import Progress, Result, SolveStatus
+from solver.solve import SolveParams, solve
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    cover_gaps: tuple[CoverGap, ...]  # found before solving; non-empty means no solve was run
+    check: CheckReport | None  # the independent checker's verdict on the solver's roster
+    build_seconds: float
+
+
+def solve_instance(
+    instance: Instance,
+    params: SolveParams,
+    hint: Iterable[tuple[str, str]] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Outcome:
+    """Compile, run the cheap cover check, solve, and have the checker re-score the roster."""
+    t0 = dt.datetime.now()
+    problem = build_problem(instance)
+    compile_seconds = (dt.datetime.now() - t0).total_seconds()
+    cover_min = instance.rules.rules.cover_min
+    gaps = tuple(cover_gaps(problem)) if cover_min is not None and cover_min.hard else ()
+    if gaps:
+        empty = Result(SolveStatus.INFEASIBLE, (), None, None, {}, compile_seconds, 0.0)
+        return Outcome(empty, gaps, None, compile_seconds)
+    result = solve(problem, params, hint=hint, on_progress=on_progress)
+    report = check_roster(instance, result.assignments) if result.status.has_solution else None
+    return Outcome(result, (), report, compile_seconds + result.build_seconds)
+
+
+def summary(outcome: Outcome, params: SolveParams, input_hash: str, instance: Instance) -> dict[str, Any]:
+    r = outcome.result
+    return {
+        "status": r.status.value,
+        "objective": r.objective,
+        "best_bound": r.best_bound,
+        "gap": r.gap,
+        "wall_seconds": round(r.wall_seconds, 3),
+        "build_seconds": round(outcome.build_seconds, 3),
+        "settings": {
+            "time_limit": params.time_limit, "workers": params.workers, "seed": params.seed,
+            "deterministic": params.deterministic,
+        },
+        "input_hash": input_hash,
+        "objective_by_rule": r.objective_by_rule,
+        "assignments": len(r.assignments),
+        "clinicians": len(instance.clinicians),
+        "sessions": len(instance.sessions),
+        "checker": None if outcome.check is None else outcome.check.to_json(),
+    }
+
+
+def output_files(instance: Instance, outcome: Outcome, summary_data: dict[str, Any]) -> dict[str, bytes]:
+    pairs = outcome.result.assignments
+    return {
+        "roster.csv": table_bytes(roster_rows(instance, pairs), ROSTER_COLUMNS),
+        "clinicians.csv": table_bytes(clinician_rows(instance, pairs), CLINICIAN_COLUMNS),
+        "coverage.csv": table_bytes(coverage_rows(instance, pairs), COVERAGE_COLUMNS),
+        "summary.json": json_bytes(summary_data),
+    }
