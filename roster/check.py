@@ -166,12 +166,16 @@ def _score(params: Any, items: Iterable[Item]) -> RuleResult:
 # --- eligibility and availability, also used by fairness -------------------------------------
 
 
-def _ineligible_because(instance: Instance, c: Clinician, s: Session, teacher_rule: bool) -> list[str]:
+def _ineligible_because(
+    instance: Instance, c: Clinician, s: Session, teacher_rule: bool
+) -> list[str]:
     """Why c may not take s; empty when c is eligible for s."""
     reasons = []
     roles = [n.role for n in instance.needs_by_session.get(s.id, ())]
     if c.role not in roles:
-        reasons.append(f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})")
+        reasons.append(
+            f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
+        )
     if s.specialty is not None and s.specialty not in c.specialties:
         reasons.append(
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
@@ -192,18 +196,27 @@ def _clashing_leave(view: RosterView, c: Clinician, s: Session) -> list[Unavaila
 # --- always-on rules ---------------------------------------------------------------------------
 
 
-def check_eligibility(instance: Instance, view: RosterView, params: EligibilityParams) -> RuleResult:
+def check_eligibility(
+    instance: Instance, view: RosterView, params: EligibilityParams
+) -> RuleResult:
     """Each assignment (c, s) is eligible: role needed, specialty, site privilege, teacher."""
     items = []
     for c, s in view.assignments():
         reasons = _ineligible_because(instance, c, s, params.teaching_needs_teacher)
         if reasons:
-            items.append((1, f"{_who(c)} is assigned to {_what(s)} but is not eligible: "
-                             + "; ".join(reasons)))
+            items.append(
+                (
+                    1,
+                    f"{_who(c)} is assigned to {_what(s)} but is not eligible: "
+                    + "; ".join(reasons),
+                )
+            )
     return _score(params, items)
 
 
-def check_availability(instance: Instance, view: RosterView, params: AvailabilityParams) -> RuleResult:
+def check_availability(
+    instance: Instance, view: RosterView, params: AvailabilityParams
+) -> RuleResult:
     """No assignment (c, s) overlaps one of c's unavailability rows."""
     items = []
     for c, s in view.assignments():
@@ -218,17 +231,15 @@ def check_availability(instance: Instance, view: RosterView, params: Availabilit
 
 
 def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapParams) -> RuleResult:
-    """Two sessions of one clinician are compatible, counting the gap between them; one item per pair.
+    """Two sessions of one clinician are compatible, counting the gap; one item per pair.
 
     compatible(a, b) = a.end_at + gap(a, b) <= b.start_at or b.end_at + gap(b, a) <= a.start_at.
     """
 
     def gap(x: Session, y: Session) -> int:
-        if x.site == y.site:
+        if x.site == y.site or not params.travel:
             return params.min_gap_minutes
-        if not params.travel:
-            return 0
-        return instance.travel_minutes.get((x.site, y.site), 0)
+        return max(params.min_gap_minutes, instance.travel_minutes.get((x.site, y.site), 0))
 
     def minutes(m: int) -> dt.timedelta:
         return dt.timedelta(minutes=m)
@@ -236,8 +247,10 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
     items = []
     for c in instance.clinicians:
         for a, b in itertools.combinations(view.sessions_of(c.id), 2):
-            if (a.end_at + minutes(gap(a, b)) <= b.start_at
-                    or b.end_at + minutes(gap(b, a)) <= a.start_at):
+            if (
+                a.end_at + minutes(gap(a, b)) <= b.start_at
+                or b.end_at + minutes(gap(b, a)) <= a.start_at
+            ):
                 continue
             # a starts no later than b (sessions_of is sorted), so either they overlap in time,
             # or a ends before b starts and the gap from a to b is too short
@@ -245,11 +258,12 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
                 why = "which overlap in time"
             else:
                 left = int((b.start_at - a.end_at).total_seconds() // 60)
-                kind = (f"at least {gap(a, b)} minutes between sessions at {a.site}"
-                        if a.site == b.site else
-                        f"{gap(a, b)} minutes of travel from {a.site} to {b.site}")
-                why = (f"which leave {_count(left, 'minute')} between them, "
-                       f"but {kind} are needed")
+                kind = (
+                    f"at least {gap(a, b)} minutes between sessions at {a.site}"
+                    if a.site == b.site
+                    else f"{gap(a, b)} minutes to get from {a.site} to {b.site}"
+                )
+                why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
             items.append((1, f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"))
     return _score(params, items)
 
@@ -264,9 +278,13 @@ def check_cover_min(instance: Instance, view: RosterView, params: CoverMinParams
         s = instance.session_by_id[need.session]
         n = view.n(s.id, need.role)
         if n < need.min:
-            items.append(((need.min - n) * s.priority,
-                          f"{_what(s)} has {_count(n, _role(need.role))}, "
-                          f"below its minimum of {need.min}"))
+            items.append(
+                (
+                    (need.min - n) * s.priority,
+                    f"{_what(s)} has {_count(n, _role(need.role))}, "
+                    f"below its minimum of {need.min}",
+                )
+            )
     return _score(params, items)
 
 
@@ -277,9 +295,13 @@ def check_cover_max(instance: Instance, view: RosterView, params: CoverMaxParams
         s = instance.session_by_id[need.session]
         n = view.n(s.id, need.role)
         if n > need.most:
-            items.append((n - need.most,
-                          f"{_what(s)} has {_count(n, _role(need.role))}, "
-                          f"above its maximum of {need.most}"))
+            items.append(
+                (
+                    n - need.most,
+                    f"{_what(s)} has {_count(n, _role(need.role))}, "
+                    f"above its maximum of {need.most}",
+                )
+            )
     return _score(params, items)
 
 
@@ -305,10 +327,14 @@ def check_teaching_ratio(
         needed = _ceil_div(s.students, s.students_per_teacher)
         n = view.n(s.id)
         if n < needed:
-            items.append((needed - n,
-                          f"{_what(s)} has {_count(n, 'clinician')} for "
-                          f"{_count(s.students, 'student')}, below the "
-                          f"ceil({s.students} / {s.students_per_teacher}) = {needed} needed"))
+            items.append(
+                (
+                    needed - n,
+                    f"{_what(s)} has {_count(n, 'clinician')} for "
+                    f"{_count(s.students, 'student')}, below the "
+                    f"ceil({s.students} / {s.students_per_teacher}) = {needed} needed",
+                )
+            )
     return _score(params, items)
 
 
@@ -327,13 +353,19 @@ def check_max_per_day(instance: Instance, view: RosterView, params: MaxPerDayPar
             by_date[s.date].append(s)
         for day, ss in sorted(by_date.items()):
             if len(ss) > limit:
-                items.append((len(ss) - limit,
-                              f"{_who(c)} has {_count(len(ss), 'session')} on {day:%Y-%m-%d} "
-                              f"({', '.join(s.id for s in ss)}), above the limit of {limit}"))
+                items.append(
+                    (
+                        len(ss) - limit,
+                        f"{_who(c)} has {_count(len(ss), 'session')} on {day:%Y-%m-%d} "
+                        f"({', '.join(s.id for s in ss)}), above the limit of {limit}",
+                    )
+                )
     return _score(params, items)
 
 
-def check_max_per_week(instance: Instance, view: RosterView, params: MaxPerWeekParams) -> RuleResult:
+def check_max_per_week(
+    instance: Instance, view: RosterView, params: MaxPerWeekParams
+) -> RuleResult:
     """Per clinician and week: max(0, sessions that week - limit)."""
     items = []
     for c in instance.clinicians:
@@ -345,9 +377,13 @@ def check_max_per_week(instance: Instance, view: RosterView, params: MaxPerWeekP
             by_week[instance.week(s.date)].append(s)
         for week, ss in sorted(by_week.items()):
             if len(ss) > limit:
-                items.append((len(ss) - limit,
-                              f"{_who(c)} has {_count(len(ss), 'session')} in "
-                              f"{_week_label(instance, week)}, above the limit of {limit}"))
+                items.append(
+                    (
+                        len(ss) - limit,
+                        f"{_who(c)} has {_count(len(ss), 'session')} in "
+                        f"{_week_label(instance, week)}, above the limit of {limit}",
+                    )
+                )
     return _score(params, items)
 
 
@@ -365,9 +401,14 @@ def check_rest_after_evening(
             for b in mine:
                 if a.end_at <= b.start_at < a.end_at + rest:
                     gap = int((b.start_at - a.end_at).total_seconds() // 60)
-                    items.append((1, f"{_who(c)} works the evening session {_what(a)} and then "
-                                     f"{_what(b)} {_count(gap, 'minute')} after it ends, "
-                                     f"less than the {params.rest_minutes} minutes of rest"))
+                    items.append(
+                        (
+                            1,
+                            f"{_who(c)} works the evening session {_what(a)} and then "
+                            f"{_what(b)} {_count(gap, 'minute')} after it ends, "
+                            f"less than the {params.rest_minutes} minutes of rest",
+                        )
+                    )
     return _score(params, items)
 
 
@@ -386,11 +427,14 @@ def _allocation_periods(
         mine = view.sessions_of(a.clinician)
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
-            periods = [(f"the horizon ({horizon.start:%Y-%m-%d} to {horizon.end:%Y-%m-%d})",
-                        list(mine))]
+            periods = [
+                (f"the horizon ({horizon.start:%Y-%m-%d} to {horizon.end:%Y-%m-%d})", list(mine))
+            ]
         else:
-            periods = [(_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
-                       for w in range(instance.n_weeks)]
+            periods = [
+                (_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
+                for w in range(instance.n_weeks)
+            ]
         for label, inside in periods:
             n = sum(1 for s in inside if s.activity == a.activity)
             yield a, label, n, len(inside)
@@ -422,8 +466,7 @@ def check_allocation_bounds(
             below = _ceil_div(max(0, a.min * total - 100 * n), 100) if a.min is not None else 0
             above = _ceil_div(max(0, 100 * n - a.max * total), 100) if a.max is not None else 0
             share = f" ({100 * n / total:.0f}%)" if total else ""
-            has = (f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} "
-                   f"in {label}")
+            has = f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} in {label}"
             bounds = []
             if below:
                 bounds.append(f"below the minimum share of {a.min}% by {_count(below, 'session')}")
@@ -457,11 +500,13 @@ def check_allocation_target(
 
 def _matches(instance: Instance, r: Request, s: Session) -> bool:
     """Every filter the request gives equals the session's."""
-    return ((r.session is None or r.session == s.id)
-            and (r.date is None or r.date == s.date)
-            and (r.period is None or r.period == instance.period(s))
-            and (r.site is None or r.site == s.site)
-            and (r.activity is None or r.activity == s.activity))
+    return (
+        (r.session is None or r.session == s.id)
+        and (r.date is None or r.date == s.date)
+        and (r.period is None or r.period == instance.period(s))
+        and (r.site is None or r.site == s.site)
+        and (r.activity is None or r.activity == s.activity)
+    )
 
 
 def check_requests(instance: Instance, view: RosterView, params: RequestsParams) -> RuleResult:
@@ -490,8 +535,10 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
         kind_sessions = [s for s in instance.sessions if of_kind(kind, s)]
         for role in roles:
             group = [
-                c for c in instance.clinicians
-                if c.role == role and any(
+                c
+                for c in instance.clinicians
+                if c.role == role
+                and any(
                     not _ineligible_because(instance, c, s, teacher_rule)
                     and not _clashing_leave(view, c, s)
                     for s in kind_sessions
@@ -504,7 +551,9 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
     return [], params.weight * units
 
 
-def check_site_changes(instance: Instance, view: RosterView, params: SiteChangesParams) -> RuleResult:
+def check_site_changes(
+    instance: Instance, view: RosterView, params: SiteChangesParams
+) -> RuleResult:
     """Per clinician and date with a session: distinct sites that date - 1."""
     units = 0
     for c in instance.clinicians:
@@ -516,7 +565,7 @@ def check_site_changes(instance: Instance, view: RosterView, params: SiteChanges
 
 
 def check_continuity(instance: Instance, view: RosterView, params: ContinuityParams) -> RuleResult:
-    """Per series with an assignment: distinct clinicians in it - the largest n(s) among its sessions."""
+    """Per series with an assignment: distinct clinicians in it - the largest n(s) in it."""
     series: dict[str, list[Session]] = defaultdict(list)
     for s in instance.sessions:
         if s.series is not None:

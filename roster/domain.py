@@ -389,10 +389,10 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                                       f"shares cannot be met: the {col} shares of {a.clinician} per "
                                       f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} percent")
         elif a.min is not None and a.period == "week":
-            c = inst.clinician_by_id.get(a.clinician)
-            if c is not None and c.max_per_week is not None and a.min > c.max_per_week:
+            who = inst.clinician_by_id.get(a.clinician)
+            if who is not None and who.max_per_week is not None and a.min > who.max_per_week:
                 yield Problem("allocations", i, "min", a.min,
-                              f"cannot be met: {a.clinician} works at most {c.max_per_week} sessions a week")
+                              f"cannot be met: {a.clinician} works at most {who.max_per_week} sessions a week")
 
     for i, s in enumerate(inst.sessions):
         if s.site not in site_ids:

@@ -50,9 +50,9 @@ def add_no_overlap(
 
 def _gap(problem: ProblemData, params: NoOverlapParams, a: int, b: int) -> int:
     sa, sb = problem.sessions[a], problem.sessions[b]
-    if sa.site == sb.site:
+    if sa.site == sb.site or not params.travel:
         return params.min_gap_minutes
-    return problem.travel[sa.site][sb.site] if params.travel else 0
+    return max(params.min_gap_minutes, problem.travel[sa.site][sb.site])
 
 
 def _compatible(problem: ProblemData, params: NoOverlapParams, a: int, b: int) -> bool:
