@@ -101,7 +101,8 @@ def _clean_cell(value: Any) -> Any:
 def _read_csv(path: Path) -> _Table:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     frame.columns = [str(c).strip() for c in frame.columns]
-    return _Table(path.name, frame.to_dict("records"), list(frame.columns))
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    return _Table(path.name, records, list(frame.columns))
 
 
 def _read_sheets(path: Path) -> dict[str, _Table]:
@@ -109,7 +110,7 @@ def _read_sheets(path: Path) -> dict[str, _Table]:
     out = {}
     for name, frame in sheets.items():
         frame.columns = [str(c).strip() for c in frame.columns]
-        records = [{k: _clean_cell(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+        records = [{str(k): _clean_cell(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
         out[str(name).strip()] = _Table(f"{path.name}, sheet '{name}'", records, list(frame.columns))
     return out
 
@@ -238,9 +239,9 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         raise InputError([InputIssue(str(root), None, None, None, "no such file or folder")])
     if root.is_dir():
         for table in TABLES:
-            p = root / f"{table}.csv"
-            if p.exists():
-                sources[table] = _read_csv(p)
+            csv_path = root / f"{table}.csv"
+            if csv_path.exists():
+                sources[table] = _read_csv(csv_path)
         rules_path = next((root / n for n in RULES_FILES if (root / n).exists()), None)
     elif root.suffix.lower() in (".xlsx", ".xlsm"):
         try:
@@ -294,8 +295,8 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         for p in problems.problems:
             if issues and p.message.startswith("unknown") and p.value in bad_ids:
                 continue  # the referenced row is itself invalid and already reported
-            source = sources.get(p.table)
-            label = source.label if source else f"{p.table}.csv"
+            found = sources.get(p.table)
+            label = found.label if found else f"{p.table}.csv"
             row = _row_number(rows.get(p.table, []), p.index)
             issues.append(InputIssue(label, row, p.column, p.value, p.message))
     if issues:

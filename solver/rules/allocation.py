@@ -13,14 +13,14 @@ from solver.variables import Term, Variables
 
 def _periods(
     problem: ProblemData, v: Variables, row: AllocationData
-) -> Iterator[tuple[str, cp_model.LinearExprT, cp_model.LinearExprT, int]]:
+) -> Iterator[tuple[str, cp_model.LinearExpr, cp_model.LinearExpr, int]]:
     """(label, n, N, count of N's variables) per period: each week, or the horizon once."""
     items = v.by_clinician[row.clinician]
     keys = range(problem.n_weeks) if row.per_week else [None]
     for key in keys:
         xs = [(s, x) for s, x in items if key is None or problem.sessions[s].week == key]
-        n = sum(x for s, x in xs if problem.sessions[s].activity == row.activity)
-        total = sum(x for _, x in xs)
+        n = cp_model.LinearExpr.sum([x for s, x in xs if problem.sessions[s].activity == row.activity])
+        total = cp_model.LinearExpr.sum([x for _, x in xs])
         yield f"{row.clinician},{row.activity},{key}", n, total, len(xs)
 
 

@@ -29,7 +29,7 @@ def _max_per(
         for key, xs in sorted(groups.items()):
             if len(xs) > limit:
                 name = f"{'max_per_day' if per_day else 'max_per_week'}[{c},{key}]"
-                terms += at_most(model, sum(xs), limit, len(xs), params.hard, params.weight, name)
+                terms += at_most(model, cp_model.LinearExpr.sum(xs), limit, len(xs), params.hard, params.weight, name)
     return terms
 
 

@@ -50,8 +50,8 @@ def add_fairness(
             hi = model.new_int_var(0, top, f"fair_max[{kind},{role}]")
             lo = model.new_int_var(0, top, f"fair_min[{kind},{role}]")
             for xs in counts:
-                model.add(hi >= sum(xs))
-                model.add(lo <= sum(xs))
+                model.add(hi >= cp_model.LinearExpr.sum(xs))
+                model.add(lo <= cp_model.LinearExpr.sum(xs))
             spread = model.new_int_var(0, top, f"fair_spread[{kind},{role}]")
             model.add(spread == hi - lo)
             terms.append((params.weight, spread))
@@ -79,8 +79,8 @@ def add_site_changes(
                     model.add_implication(x, u)
                 used.append(u)
             worked = model.new_bool_var(f"worked[{c},{day}]")
-            model.add(worked <= sum(x for xs in sites.values() for x in xs))
-            model.add(changes >= sum(used) - worked)
+            model.add(worked <= cp_model.LinearExpr.sum([x for xs in sites.values() for x in xs]))
+            model.add(changes >= cp_model.LinearExpr.sum(used) - worked)
             terms.append((params.weight, changes))
     return terms
 
@@ -101,7 +101,7 @@ def add_continuity(
             for c, x in v.by_session[s]:
                 people[c].append(x)
             head = model.new_int_var(0, len(v.by_session[s]), f"series_head[{k},{s}]")
-            model.add(head == sum(x for _, x in v.by_session[s]))
+            model.add(head == cp_model.LinearExpr.sum([x for _, x in v.by_session[s]]))
             heads.append(head)
         if not people:
             continue
@@ -114,6 +114,6 @@ def add_continuity(
                 model.add_implication(x, u)
             used.append(u)
         extra = model.new_int_var(0, len(people), f"continuity[{k}]")
-        model.add(extra >= sum(used) - largest)
+        model.add(extra >= cp_model.LinearExpr.sum(used) - largest)
         terms.append((params.weight, extra))
     return terms
