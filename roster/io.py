@@ -211,8 +211,9 @@ def parse_rules(data: Any, label: str, issues: list[InputIssue]) -> RuleSet | No
         return None
     rules = data.get("rules")
     if isinstance(rules, dict):
-        # a rule listed with no parameters (`cover_min:`) is on with its defaults
-        data = {**data, "rules": {k: ({} if v is None else v) for k, v in rules.items()}}
+        # a rule listed with no parameters (`cover_min:`) is on with its defaults; `false` is off
+        data = {**data, "rules": {k: ({} if v is None or v is True else v) for k, v in rules.items()
+                                  if v is not False}}
     try:
         return RuleSet.model_validate(data)
     except ValidationError as err:
