@@ -218,7 +218,12 @@ def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
 
 @main.command(name="rules")
 def list_rules() -> None:
-    """List the rule kinds a rules file may use (see docs/rules.md)."""
+    """List the rule kinds a rules file may use (see docs/rules.md).
+
+    \b
+    Example:
+      roster rules
+    """
     for kind in RULE_KINDS:
         click.echo(kind)
 

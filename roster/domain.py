@@ -31,7 +31,7 @@ Period = Literal["am", "pm", "evening"]
 class Row(BaseModel):
     """A table row: blank cells take the field's default; list cells are separated by ';'."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,8 +99,32 @@ def _clean_cell(value: Any) -> Any:
     return value
 
 
+class _Unreadable(Exception):
+    """A table file that cannot be read at all; carries the issue to report."""
+
+    def __init__(self, issue: InputIssue) -> None:
+        super().__init__(str(issue))
+        self.issue = issue
+
+
 def _read_csv(path: Path) -> _Table:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        with warnings.catch_warnings():
+            # pandas only warns when a row has more cells than the header, and drops the extra cells
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                index_col=False, skip_blank_lines=False)
+    except pd.errors.ParserWarning:
+        raise _Unreadable(InputIssue(path.name, None, None, None, "a row has more cells than the "
+                                     "header has columns")) from None
+    except pd.errors.EmptyDataError:
+        raise _Unreadable(InputIssue(path.name, None, None, None, "the file is empty; "
+                                     "expected a header row")) from None
+    except pd.errors.ParserError as err:
+        raise _Unreadable(InputIssue(path.name, None, None, None, f"not a valid CSV table: {err}")) from None
+    except UnicodeDecodeError:
+        raise _Unreadable(InputIssue(path.name, None, None, None, "not UTF-8 text; save it from Excel "
+                                     "as 'CSV UTF-8 (Comma delimited)'")) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     return _Table(path.name, records, list(frame.columns))
@@ -115,8 +140,11 @@ def _read_sheets(path: Path) -> dict[str, _Table]:
     return out
 
 
-def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tuple[list[Row], set[str]]:
-    """Validate each row; return the good rows and the ids of the bad ones."""
+def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tuple[list[Row], set[str]] | None:
+    """Validate each row; return the good rows and every cell value of the bad ones.
+
+    None when the table's columns are wrong (then no row of it can be trusted).
+    """
     model = ROW_MODELS[table]
     fields = list(model.model_fields)
     unknown = [c for c in source.columns if c not in fields]
@@ -127,17 +155,17 @@ def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tupl
     for c in missing:
         issues.append(InputIssue(source.label, None, c, None, "required column is missing"))
     if unknown or missing:
-        return [], set()
+        return None
     rows: list[Row] = []
-    bad_ids: set[str] = set()
+    bad_values: set[str] = set()
     for i, rec in enumerate(source.records):
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in rec.values()):
-            continue  # blank lines are common at the end of spreadsheets
+            rows.append(None)  # type: ignore[arg-type]  # a blank line keeps its row number
+            continue
         try:
             rows.append(model.model_validate(rec))
         except ValidationError as err:
-            if isinstance(rec.get("id"), str):
-                bad_ids.add(rec["id"].strip())
+            bad_values |= {str(v).strip() for v in rec.values() if v is not None}
             for e in err.errors():
                 column = str(e["loc"][0]) if e["loc"] else None
                 if column is None:
@@ -147,7 +175,7 @@ def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tupl
                 value = rec.get(column) if column else None
                 issues.append(InputIssue(source.label, i + 2, column, value, _pydantic_message(e)))
             rows.append(None)  # type: ignore[arg-type]  # keeps row numbers aligned below
-    return rows, bad_ids
+    return rows, bad_values
 
 
 def _pydantic_message(e: Any) -> str:
@@ -194,7 +222,10 @@ def _rules_issue(label: str, e: Any) -> InputIssue:
         return InputIssue(label, None, None, None, f"unknown parameter '{loc[2]}' of rule '{loc[1]}' (known: {known})")
     if e["type"] == "extra_forbidden":
         return InputIssue(label, None, None, None, f"unknown key '{key}'")
-    return InputIssue(label, None, None, e.get("input"), f"key '{key}': {_pydantic_message(e)}")
+    value = e.get("input")
+    if isinstance(value, dict | list):
+        value = None  # the key names it; a whole mapping would only bury the message
+    return InputIssue(label, None, None, value, f"key '{key}': {_pydantic_message(e)}")
 
 
 def _params_of(kind: str) -> list[str]:
@@ -242,7 +273,10 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         for table in TABLES:
             csv_path = root / f"{table}.csv"
             if csv_path.exists():
-                sources[table] = _read_csv(csv_path)
+                try:
+                    sources[table] = _read_csv(csv_path)
+                except _Unreadable as err:
+                    issues.append(err.issue)
         rules_path = next((root / n for n in RULES_FILES if (root / n).exists()), None)
     elif root.suffix.lower() in (".xlsx", ".xlsm"):
         try:
@@ -263,29 +297,39 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
     where = root.name if root.is_file() else "the instance folder"
     for table in REQUIRED_TABLES:
         if table not in sources:
-            name = f"sheet '{table}'" if root.is_file() else f"{table}.csv"
-            issues.append(InputIssue(root.name, None, None, None, f"{name} is missing from {where}"))
+            what = f"sheet '{table}' is missing" if root.is_file() else f"{table}.csv is missing from {where}"
+            issues.append(InputIssue(root.name, None, None, None, what))
+    rules_read = rules_data is not None
     if rules_path is not None:
         rules_label = rules_path.name
         try:
             rules_data = yaml.safe_load(rules_path.read_text(encoding="utf-8"))
+            rules_read = True
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             row = mark.line + 1 if mark is not None else None
             issues.append(InputIssue(rules_path.name, row, None, None, f"not valid YAML: {getattr(err, 'problem', err)}"))
     elif rules_data is None and not any(i.message.startswith("not a valid YAML") for i in issues):
-        issues.append(InputIssue(root.name, None, None, None, f"no rules.yaml (or rules sheet) in {where}"))
-    if rules_data is not None:
+        what = "no rules.yaml beside the workbook and no 'rules' sheet" if root.is_file() \
+            else "no rules.yaml in the instance folder"
+        issues.append(InputIssue(root.name, None, None, None, what))
+    if rules_read:
         if overrides:
             rules_data = apply_overrides(rules_data, overrides)
         rules = parse_rules(rules_data, rules_label, issues)
 
     rows: dict[str, list[Row]] = {}
-    bad_ids: set[str] = set()
+    bad_values: set[str] = set()
+    columns_ok = True
     for table, source in sources.items():
-        rows[table], bad = _validate_rows(table, source, issues)
-        bad_ids |= bad
-    if rules is None or any(t not in sources for t in REQUIRED_TABLES):
+        checked = _validate_rows(table, source, issues)
+        if checked is None:
+            columns_ok = False
+            continue
+        rows[table], bad = checked
+        bad_values |= bad
+    if rules is None or not columns_ok or any(t not in sources for t in REQUIRED_TABLES):
+        # cross-table checks on tables that could not be read would only repeat these problems
         raise InputError(issues)
 
     try:
@@ -294,8 +338,8 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         )
     except InstanceProblems as problems:
         for p in problems.problems:
-            if issues and p.message.startswith("unknown") and p.value in bad_ids:
-                continue  # the referenced row is itself invalid and already reported
+            if str(p.value) in bad_values:
+                continue  # it refers to a row that is itself invalid and already reported
             found = sources.get(p.table)
             label = found.label if found else f"{p.table}.csv"
             row = _row_number(rows.get(p.table, []), p.index)

@@ -8,9 +8,9 @@ in the objective breakdown. The exact meaning of each rule is written in ``docs/
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Params(BaseModel):
@@ -196,6 +196,21 @@ class Calendar(_Params):
     am_until: dt.time = Field(
         dt.time(12, 0), description="A session starting before this time is an AM session."
     )
+
+    @field_validator("evening_from", "am_until", mode="before")
+    @classmethod
+    def _clock_time(cls, value: Any) -> Any:
+        # YAML 1.1 reads an unquoted 18:00 as the sexagesimal number 1080 (minutes)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            return dt.time(value // 60, value % 60)
+        return value
+
+    @field_validator("evening_from", "am_until")
+    @classmethod
+    def _naive(cls, value: dt.time) -> dt.time:
+        if value.tzinfo is not None:
+            raise ValueError("give a clock time such as \"17:00\", without a time zone")
+        return value
 
 
 class RuleSet(_Params):

@@ -4,10 +4,6 @@ Every case starts from the worked example of ``docs/format.md`` (read from the p
 documented example is the one that is tested), written as a CSV folder in ``tmp_path``, and changes
 one thing: a cell, a whole file, or a line of ``rules.yaml``. Row numbers are spreadsheet rows: the
 header is row 1, so the first data row is row 2.
-
-Cases marked ``xfail(strict=True)`` state the message or behaviour we want where the code does not
-give it yet; each names the bug. Once the bug is fixed the case passes, strict xfail reports that as
-a failure, and the mark must go.
 """
 
 from __future__ import annotations
@@ -151,13 +147,11 @@ HORIZON = "2026-12-07 to 2026-12-13"
 NOT_INT = "Input should be a valid integer, unable to parse string as an integer"
 NOT_DATE = "Input should be a valid date or datetime"
 NOT_TIME = "Input should be in a valid time format"
-REPR = "io._rules_issue appends the value of a mapping key as a Python repr: (value: {...})"
 
 
-def case(name: str, *edits: Edit, message: str, bug: str | None = None) -> Any:
-    """One row of the table: the edits, the one message expected, and the bug if not yet fixed."""
-    marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-    return pytest.param(list(edits), message, id=name, marks=marks)
+def case(name: str, *edits: Edit, message: str) -> Any:
+    """One row of the table: the edits and the one message expected."""
+    return pytest.param(list(edits), message, id=name)
 
 
 CASES = [
@@ -337,15 +331,15 @@ CASES = [
     # a horizon that starts on a Tuesday
     case("horizon-not-monday", sub("rules.yaml", "start: 2026-12-07", "start: 2026-12-08"),
          message="rules.yaml: key 'horizon': start 2026-12-08 is a Tuesday; the horizon starts "
-         "on a Monday", bug=REPR),
+         "on a Monday"),
     # a horizon that ends on a Saturday
     case("horizon-not-sunday", sub("rules.yaml", "end: 2026-12-13", "end: 2026-12-12"),
          message="rules.yaml: key 'horizon': end 2026-12-12 is a Saturday; the horizon ends on a "
-         "Sunday", bug=REPR),
+         "Sunday"),
     # no horizon at all
     case("horizon-missing",
          sub("rules.yaml", "horizon: {start: 2026-12-07, end: 2026-12-13}\n", ""),
-         message="rules.yaml: key 'horizon': a value is required", bug=REPR),
+         message="rules.yaml: key 'horizon': a value is required"),
     # a misspelt rule
     case("unknown-rule", sub("rules.yaml", "  continuity:", "  continuty:"),
          message=f"rules.yaml: unknown rule 'continuty' (known: {ALL_RULES})"),
@@ -372,15 +366,13 @@ CASES = [
          message="rules.yaml: expected a mapping with horizon, calendar and rules"),
     # an empty rules file
     case("rules-empty", put("rules.yaml", "# to do\n"),
-         message="rules.yaml: expected a mapping with horizon, calendar and rules",
-         bug="io.load_instance raises InputError without any issue when rules.yaml is empty; "
-         "the CLI prints '0 problems in the input'"),
+         message="rules.yaml: expected a mapping with horizon, calendar and rules"),
     # a flow mapping left open: YAML notices on line 2
     case("invalid-yaml", sub("rules.yaml", "end: 2026-12-13}", "end: 2026-12-13"),
          message="rules.yaml, row 2: not valid YAML: expected ',' or '}', but got ':'"),
     # no rules file
     case("rules-missing", put("rules.yaml", None),
-         message="week: no rules.yaml (or rules sheet) in the instance folder"),
+         message="week: no rules.yaml in the instance folder"),
     # --- columns and tables ---
     # a required column left out
     case("missing-column", put("requests.csv", "clinician,kind,date\nCHAN,avoid,2026-12-07\n"),
@@ -434,7 +426,7 @@ def test_a_missing_required_table_and_rules_file_are_both_reported(tmp_path: Pat
     path = write_instance(tmp_path / "week", put("needs.csv", None), put("rules.yaml", None))
     assert messages(path) == [
         "week: needs.csv is missing from the instance folder",
-        "week: no rules.yaml (or rules sheet) in the instance folder",
+        "week: no rules.yaml in the instance folder",
     ]
 
 
@@ -442,18 +434,14 @@ def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     assert messages(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: no such file or folder"]
 
 
-# --- known bugs: the behaviour we want ------------------------------------------------------------
+# --- follow-up problems, row numbers, unreadable files ------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="io._validate_rows: a table with a column problem yields "
-                   "no rows, so every site reference elsewhere is reported as unknown (17 more)")
 def test_a_missing_column_in_a_referenced_table_does_not_cascade(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week", put("sites.csv", "id,name\nHSK,a\nEMC,b\nHKU,c\n"))
     assert messages(path) == ["sites.csv, column 'kind': required column is missing"]
 
 
-CASCADE = ("domain._cross_problems derives known roles, activities and needed sessions from the "
-           "valid rows only, and io.load_instance suppresses follow-ups only for unknown ids")
 
 
 @pytest.mark.parametrize(("edit", "expected"), [
@@ -469,7 +457,6 @@ CASCADE = ("domain._cross_problems derives known roles, activities and needed se
     pytest.param(cell("needs", 6, "min", "x"),
                  f"needs.csv, row 6, column 'min': {NOT_INT} (value: 'x')", id="needs"),
 ])
-@pytest.mark.xfail(strict=True, reason=CASCADE)
 def test_a_bad_row_is_reported_once(tmp_path: Path, edit: Edit, expected: str) -> None:
     assert messages(write_instance(tmp_path / "week", edit)) == [expected]
 
@@ -482,8 +469,6 @@ def _insert_line(table: str, after_row: int, line: str) -> Edit:
     return edit
 
 
-@pytest.mark.xfail(strict=True, reason="io._validate_rows skips a blank line without keeping its "
-                   "place, so cross-table problems below it are reported a row too high")
 def test_a_blank_line_keeps_the_row_numbers_of_cross_table_problems(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week", cell("sessions", 5, "date", "2026-12-14"),
                           _insert_line("sessions", 2, ",,,,,,,,,,\n"))
@@ -493,8 +478,6 @@ def test_a_blank_line_keeps_the_row_numbers_of_cross_table_problems(tmp_path: Pa
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="io._read_csv: pandas drops empty lines "
-                   "(skip_blank_lines=True), so every row below one is reported a row too high")
 def test_an_empty_line_keeps_the_row_numbers(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week", cell("sessions", 5, "start", "9am"),
                           _insert_line("sessions", 2, "\n"))
@@ -503,22 +486,19 @@ def test_an_empty_line_keeps_the_row_numbers(tmp_path: Path) -> None:
     ]
 
 
-CRASH = "io._read_csv lets the exception through: the CLI prints a traceback, not the file"
 
 
 @pytest.mark.parametrize("content", [
     # a file of zero bytes: pandas raises EmptyDataError
-    pytest.param(b"", id="empty-file", marks=pytest.mark.xfail(strict=True, reason=CRASH)),
+    pytest.param(b"", id="empty-file"),
     # a row with more cells than the header: pandas raises ParserError
     pytest.param(b"clinician,kind,weight,date\nCHAN,avoid,3,2026-12-07\nCHAN,want,1,2026-12-08,x\n",
-                 id="too-many-cells", marks=pytest.mark.xfail(strict=True, reason=CRASH)),
+                 id="too-many-cells"),
     # saved as Big5 (Excel's "CSV" on a Traditional Chinese Windows): UnicodeDecodeError
-    pytest.param("clinician,kind,weight,date\n陳,avoid,3,2026-12-07\n".encode("big5"), id="big5",
-                 marks=pytest.mark.xfail(strict=True, reason=CRASH)),
+    pytest.param("clinician,kind,weight,date\n陳,avoid,3,2026-12-07\n".encode("big5"), id="big5"),
     # every row one cell longer than the header: pandas makes the first column the index, shifts
     # the others left and reports kind '3' and weight 'x'
-    pytest.param(b"clinician,kind,weight\nCHAN,avoid,3,x\n", id="implicit-index",
-                 marks=pytest.mark.xfail(strict=True, reason="io._read_csv: no index_col=False")),
+    pytest.param(b"clinician,kind,weight\nCHAN,avoid,3,x\n", id="implicit-index"),
 ])
 def test_an_unreadable_csv_is_one_input_error(tmp_path: Path, content: bytes) -> None:
     path = write_instance(tmp_path / "week")
@@ -528,8 +508,6 @@ def test_an_unreadable_csv_is_one_input_error(tmp_path: Path, content: bytes) ->
     assert [issue.file for issue in err.value.issues] == ["requests.csv"]
 
 
-@pytest.mark.xfail(strict=True, reason="YAML 1.1 reads an unquoted 18:00 as the number 1080; "
-                   "pydantic makes it 00:18 UTC; the solver fails comparing naive and aware times")
 def test_an_unquoted_time_in_the_rules_file(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week", sub("rules.yaml", "public_holidays: hong_kong",
                                                  "public_holidays: hong_kong, evening_from: 18:00"))
@@ -620,10 +598,7 @@ EXCEL_CASES = [
         f"week.xlsx, sheet 'rules': unknown rule 'continuty' (known: {ALL_RULES})",
     ], id="rules-sheet"),
     # a required sheet left out
-    pytest.param([put("needs.csv", None)], ["week.xlsx: sheet 'needs' is missing"],
-                 id="missing-sheet", marks=pytest.mark.xfail(strict=True, reason=(
-                     "io.load_instance names the workbook twice: "
-                     "\"week.xlsx: sheet 'needs' is missing from week.xlsx\""))),
+    pytest.param([put("needs.csv", None)], ["week.xlsx: sheet 'needs' is missing"], id="missing-sheet"),
 ]
 
 
@@ -646,8 +621,6 @@ def test_a_bad_value_on_the_rules_sheet_names_its_row(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="an id typed as a number in Excel (a staff number) is read "
-                   "as an int and rejected: 'Input should be a valid string'")
 def test_a_numeric_id_in_a_workbook_is_text(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "week.xlsx", sub("clinicians.csv", "\nWONG,", "\n1001,"))
     assert load_instance(path).clinicians[2].id == "1001"
