@@ -19,11 +19,12 @@ EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
 
 
-def _fail_input(err: InputError) -> NoReturn:
+def _fail_input(err: InputError, writes: bool = True) -> NoReturn:
     for issue in err.issues:
         click.echo(f"error: {issue}", err=True)
     n = len(err.issues)
-    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input; nothing was written.", err=True)
+    tail = "; nothing was written." if writes else "."
+    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input{tail}", err=True)
     sys.exit(EXIT_INVALID)
 
 
@@ -37,11 +38,11 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _load(path: str, sets: tuple[str, ...] = ()) -> Any:
+def _load(path: str, sets: tuple[str, ...] = (), writes: bool = True) -> Any:
     try:
         return load_instance(path, overrides=_parse_sets(sets))
     except InputError as err:
-        _fail_input(err)
+        _fail_input(err, writes)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,7 +65,7 @@ def validate(instance: str) -> None:
     Example:
       roster validate data/samples/dual-track-cohort
     """
-    inst = _load(instance)
+    inst = _load(instance, writes=False)
     click.echo(
         f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
         f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: {', '.join(inst.rules.rules.active())})"
@@ -135,6 +136,8 @@ def solve(
         sys.exit(EXIT_NO_SOLUTION)
 
     data = summary(outcome, params, instance_hash(instance), inst)
+    data["settings"]["overrides"] = _parse_sets(sets)
+    data["settings"]["hint"] = hint_path
     write_outputs(out_dir, output_files(inst, outcome, data))
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -164,11 +167,11 @@ def check(instance: str, roster_file: str, as_json: bool) -> None:
     """
     from roster.check import check_roster
 
-    inst = _load(instance)
+    inst = _load(instance, writes=False)
     try:
         pairs = read_roster(roster_file, inst)
     except InputError as err:
-        _fail_input(err)
+        _fail_input(err, writes=False)
     report = check_roster(inst, pairs)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))

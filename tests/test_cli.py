@@ -99,7 +99,7 @@ def test_validate_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
         f"error: needs.csv, row 2, column 'min': {NOT_INT} (value: 'x')",
         "error: sessions.csv, row 3, column 'date': date outside the horizon 2026-12-07 to "
         "2026-12-13 (value: '2026-12-20')",
-        "3 problems in the input; nothing was written.",
+        "3 problems in the input.",
     ]
 
 
@@ -109,7 +109,7 @@ def test_validate_a_path_that_does_not_exist(tmp_path: Path) -> None:
     no_crash(result)
     assert result.output.splitlines() == [
         f"error: {tmp_path / 'nowhere'}: no such file or folder",
-        "1 problem in the input; nothing was written.",
+        "1 problem in the input.",
     ]
 
 
@@ -259,7 +259,7 @@ def test_check_a_roster_with_an_unknown_clinician_exits_2(
     no_crash(result)
     assert result.output.splitlines() == [
         "error: roster.csv, row 9, column 'clinician': unknown clinician (value: 'HO')",
-        "1 problem in the input; nothing was written.",
+        "1 problem in the input.",
     ]
 
 
