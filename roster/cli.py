@@ -149,7 +149,7 @@ def solve(
     if outcome.check is not None and (outcome.check.hard_violations or outcome.check.objective != result.objective):
         say(f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
             f"{len(outcome.check.hard_violations)} hard violations)")
-    say(f"Wrote roster.csv, clinicians.csv, coverage.csv, summary.json to {out_dir}")
+    say(f"Wrote roster.csv, clinicians.csv, coverage.csv, summary.json, instance.json to {out_dir}")
 
 
 @main.command()

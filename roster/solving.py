@@ -81,4 +81,6 @@ def output_files(instance: Instance, outcome: Outcome, summary_data: dict[str, A
         "clinicians.csv": table_bytes(clinician_rows(instance, pairs), CLINICIAN_COLUMNS),
         "coverage.csv": table_bytes(coverage_rows(instance, pairs), COVERAGE_COLUMNS),
         "summary.json": json_bytes(summary_data),
+        # the validated instance, so that exports and reports need only this folder
+        "instance.json": instance.model_dump_json(indent=1).encode("utf-8"),
     }
