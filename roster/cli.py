@@ -231,5 +231,15 @@ def list_rules() -> None:
         click.echo(kind)
 
 
+def _register_extensions() -> None:
+    """Commands that live in their own modules (outputs people use)."""
+    from roster.cli_outputs import COMMANDS as output_commands
+
+    for command in output_commands:
+        main.add_command(command)
+
+
+_register_extensions()
+
 if __name__ == "__main__":
     main()
