@@ -234,8 +234,9 @@ def list_rules() -> None:
 def _register_extensions() -> None:
     """Commands that live in their own modules (outputs people use)."""
     from roster.cli_outputs import COMMANDS as output_commands
+    from roster.cli_workflows import COMMANDS as workflow_commands
 
-    for command in output_commands:
+    for command in [*output_commands, *workflow_commands]:
         main.add_command(command)
 
 

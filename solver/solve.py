@@ -44,8 +44,15 @@ class Model:
     terms: dict[str, list[Term]]
 
 
-def build_model(problem: ProblemData) -> Model:
-    """Variables, then every active rule's builder in the schema's order, then the objective."""
+Customize = Callable[[cp_model.CpModel, ProblemData, Variables], dict[str, list[Term]]]
+
+
+def build_model(problem: ProblemData, customize: Customize | None = None) -> Model:
+    """Variables, then every active rule's builder in the schema's order, then the objective.
+
+    ``customize`` adds constraints and named penalty terms of a particular run (a repair's
+    frozen past and change costs) after the rules; its terms join the objective under their names.
+    """
     model = cp_model.CpModel()
     v = make_variables(model, problem)
     terms: dict[str, list[Term]] = {}
@@ -53,6 +60,8 @@ def build_model(problem: ProblemData) -> Model:
         rule_terms = BUILDERS[kind](model, problem, v, params)
         if not getattr(params, "hard", False):
             terms[kind] = rule_terms
+    if customize is not None:
+        terms.update(customize(model, problem, v))
     model.minimize(sum(w * var for rule_terms in terms.values() for w, var in rule_terms))
     return Model(model, v, terms)
 
@@ -78,11 +87,12 @@ def solve(
     hint: Iterable[tuple[str, str]] | None = None,
     fixed: Iterable[tuple[str, str]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    customize: Customize | None = None,
 ) -> Result:
     """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster)."""
     params = params or SolveParams()
     t0 = time.perf_counter()
-    built = build_model(problem)
+    built = build_model(problem, customize)
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
     sess = {s.id: i for i, s in enumerate(problem.sessions)}
     x = built.variables.x
@@ -114,7 +124,8 @@ def solve(
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
         # roster exactly by re-solving with every assignment pinned (presolve settles it at once).
-        scored = solve(problem, SolveParams(time_limit=max(10.0, params.time_limit), workers=1), fixed=assignments)
+        scored = solve(problem, SolveParams(time_limit=max(10.0, params.time_limit), workers=1),
+                       fixed=assignments, customize=customize)
         by_rule = scored.objective_by_rule
         objective = scored.objective
     else:

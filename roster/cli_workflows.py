@@ -1,0 +1,179 @@
+"""Analyst and office workflows: compare solved rosters, sweep scenarios, repair a published roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roster.io import InputError, instance_hash, json_bytes, load_instance, read_roster, table_bytes, write_outputs
+
+
+def _fail(err: InputError, writes: bool = True) -> None:
+    for issue in err.issues:
+        click.echo(f"error: {issue}", err=True)
+    n = len(err.issues)
+    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input{'; nothing was written' if writes else ''}.",
+               err=True)
+    sys.exit(2)
+
+
+@click.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(folders: tuple[str, ...], as_json: bool) -> None:
+    """Compare solved output folders: objective by rule, KPIs, and the assignments that differ.
+
+    \b
+    Example:
+      roster compare out/base out/more-teaching
+    """
+    from roster.compare import comparison, load_solved, markdown
+
+    try:
+        runs = [load_solved(f) for f in folders]
+    except InputError as err:
+        _fail(err, writes=False)
+        return
+    table = comparison(runs)
+    if as_json:
+        click.echo(json.dumps(table, indent=2))
+        return
+    click.echo(markdown(table), nl=False)
+    for key, pairs in table["differences"].items():
+        click.echo(f"{key.replace('_', ' ')}: {len(pairs)} assignments")
+        for c, s in pairs:
+            click.echo(f"  {c} on {s}")
+
+
+def _solve_scenario(path: str, out_root: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+    from roster.scenario import load_scenario
+    from roster.solving import output_files, solve_instance, summary
+    from solver.solve import SolveParams
+
+    try:
+        name, inst = load_scenario(path)
+    except InputError as err:
+        return {"scenario": path, "error": "\n".join(str(i) for i in err.issues)}
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
+    outcome = solve_instance(inst, params)
+    if not outcome.result.status.has_solution:
+        return {"scenario": path, "name": name, "status": outcome.result.status.value}
+    data = summary(outcome, params, instance_hash(path), inst)
+    data["settings"]["scenario"] = Path(path).name
+    write_outputs(Path(out_root) / name, output_files(inst, outcome, data))
+    return {"scenario": path, "name": name, "status": outcome.result.status.value}
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for all outputs.")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds per scenario.")
+@click.option("--workers", default=1, show_default=True, help="CP-SAT workers per scenario.")
+@click.option("--jobs", default=2, show_default=True, help="Scenarios solved at once, in separate processes.")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+def sweep(scenarios: tuple[str, ...], out_dir: str, time_limit: float, workers: int, jobs: int, seed: int) -> None:
+    """Solve several scenario files in parallel and write one comparison table.
+
+    Each scenario's outputs go to OUT/<name>/; the comparison to OUT/comparison.md and .json.
+
+    \b
+    Example:
+      roster sweep scenarios/*.yaml --out out/sweep --time-limit 30 --jobs 2
+    """
+    from roster.compare import comparison, load_solved, markdown
+
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = [pool.submit(_solve_scenario, s, out_dir, time_limit, workers, seed) for s in scenarios]
+        results = [f.result() for f in futures]
+    failed = [r for r in results if "error" in r or r.get("status") not in ("OPTIMAL", "FEASIBLE")]
+    for r in failed:
+        click.echo(f"error: {r['scenario']}: {r.get('error') or 'no roster: ' + str(r.get('status'))}", err=True)
+    solved = [load_solved(Path(out_dir) / r["name"]) for r in results if r not in failed]
+    if solved:
+        table = comparison(solved)
+        write_outputs(out_dir, {"comparison.md": markdown(table).encode("utf-8"), "comparison.json": json_bytes(table)})
+        click.echo(markdown(table), nl=False)
+    sys.exit(2 if failed else 0)
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.option("--published", required=True, type=click.Path(dir_okay=False), help="The published roster.csv.")
+@click.option("--changes", type=click.Path(dir_okay=False), help="What changed (YAML: set, add, remove).")
+@click.option("--from", "start", required=True, help="Sessions starting before this (YYYY-MM-DD[THH:MM]) stay as published.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
+@click.option("--max-changes", type=int, help="At most this many changed assignments (hard).")
+@click.option("--change-weight", default=100, show_default=True, help="Cost of any change.")
+@click.option("--urgency-weight", default=50, show_default=True, help="Extra cost per day inside the notice window.")
+@click.option("--notice-days", default=7, show_default=True, help="Days of notice below which changes cost more.")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds the solver may run.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT workers.")
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+def repair(
+    instance: str, published: str, changes: str | None, start: str, out_dir: str, max_changes: int | None,
+    change_weight: int, urgency_weight: int, notice_days: int, time_limit: float, workers: int, seed: int,
+) -> None:
+    """Re-solve after a change (sickness, added or cancelled sessions), moving as little as possible.
+
+    Writes the new roster files plus changes.csv; exit 3 when no repair satisfies the hard rules.
+
+    \b
+    Example:
+      roster repair data/samples/hksh-affiliation-week --published out/hksh/roster.csv \\
+        --changes sick.yaml --from 2026-12-09 --out out/repaired
+    """
+    from roster.repair import CHANGE_COLUMNS, RepairSettings, change_rows, changes_by_clinician
+    from roster.repair import repair as run_repair
+    from roster.scenario import load_changes
+    from roster.solving import Outcome, output_files, summary
+    from solver.solve import SolveParams
+
+    try:
+        moment = dt.datetime.fromisoformat(start)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from") from None
+    try:
+        before = load_instance(instance)
+        pairs = read_roster(published, before)
+        after = load_changes(changes, before) if changes else before
+    except InputError as err:
+        _fail(err)
+        return
+    settings = RepairSettings(moment, change_weight, urgency_weight, notice_days, max_changes)
+    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed)
+    outcome = run_repair(before, after, pairs, settings, params)
+    if outcome.frozen_problems:
+        for p in outcome.frozen_problems:
+            click.echo(f"error: {p}", err=True)
+        click.echo("Move --from earlier so these sessions can change; nothing was written.", err=True)
+        sys.exit(3)
+    result = outcome.result
+    if not result.status.has_solution:
+        click.echo(f"No repaired roster satisfies the hard rules{' within --max-changes' if max_changes else ''} "
+                   f"(status {result.status.value}); nothing was written.", err=True)
+        sys.exit(3)
+    rules_objective = (result.objective or 0) - result.objective_by_rule.get("changes", 0)
+    data = summary(Outcome(result, (), outcome.check, result.build_seconds), params, instance_hash(instance), after)
+    data["repair"] = {
+        "from": moment.isoformat(), "changes": outcome.n_changes, "old_objective": outcome.old_objective,
+        "new_objective": rules_objective, "change_penalty": result.objective_by_rule.get("changes", 0),
+        "by_clinician": changes_by_clinician(outcome),
+    }
+    files = output_files(after, Outcome(result, (), outcome.check, result.build_seconds), data)
+    files["changes.csv"] = table_bytes(change_rows(after, outcome), CHANGE_COLUMNS)
+    write_outputs(out_dir, files)
+    click.echo(f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} before, "
+               f"{rules_objective} after (plus {data['repair']['change_penalty']} for the changes)")
+    for clinician, kinds in data["repair"]["by_clinician"].items():
+        parts = [f"{kind} {', '.join(sessions)}" for kind, sessions in kinds.items()]
+        click.echo(f"  {clinician}: {'; '.join(parts)}")
+    click.echo(f"Wrote the repaired roster and changes.csv to {out_dir}")
+
+
+COMMANDS: list[click.Command] = [compare, sweep, repair]
