@@ -176,4 +176,73 @@ def repair(
     click.echo(f"Wrote the repaired roster and changes.csv to {out_dir}")
 
 
-COMMANDS: list[click.Command] = [compare, sweep, repair]
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.option("--relax", "do_relax", is_flag=True, help="Also solve with the conflicting rules as heavy penalties.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="With --relax: write the least bad roster here.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a rules-file key (repeatable).")
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the search.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT workers for --relax.")
+def explain(instance: str, do_relax: bool, out_dir: str | None, sets: tuple[str, ...], time_limit: float,
+            workers: int) -> None:
+    """Explain why the hard rules cannot all hold: the few requirements that conflict.
+
+    Prints supply-against-demand problems found without solving, then a minimal set of hard
+    requirements that cannot hold together (drop any one of them and the rest can). Exit 0 when
+    the instance is feasible, 3 when it is not.
+
+    \b
+    Example:
+      roster explain my-week --relax --out out/least-bad
+    """
+    import yaml
+
+    from roster.explain import diagnose, relax
+    from roster.solving import Outcome, output_files, summary
+    from solver.result import Result, SolveStatus
+    from solver.solve import SolveParams
+
+    overrides = {k.strip(): yaml.safe_load(v) for k, _, v in (s.partition("=") for s in sets)}
+    try:
+        inst = load_instance(instance, overrides=overrides)
+    except InputError as err:
+        _fail(err)
+        return
+    diagnosis = diagnose(inst, time_limit)
+    if diagnosis.cheap:
+        click.echo("Demand beyond supply (found without solving):")
+        for line in diagnosis.cheap:
+            click.echo(f"  - {line}")
+    ex = diagnosis.explanation
+    if ex.status == "FEASIBLE":
+        click.echo("The hard rules can all hold: nothing to explain.")
+        return
+    if ex.status != "INFEASIBLE":
+        click.echo(f"No answer within {time_limit:g} s; try a longer --time-limit.", err=True)
+        sys.exit(4)
+    click.echo(f"These {len(ex.groups)} requirements cannot all hold; drop any one and the rest can "
+               f"({ex.solves} solves, {ex.seconds:.1f} s):")
+    for i, line in enumerate(diagnosis.sentences, 1):
+        click.echo(f"  {i}. {line}")
+    if do_relax:
+        params = SolveParams(time_limit=time_limit, workers=workers)
+        relaxed = relax(inst, diagnosis, params)
+        if relaxed.check is None:
+            click.echo(f"No relaxed roster found (status {relaxed.status}).", err=True)
+            sys.exit(3)
+        click.echo(f"The least bad roster ({relaxed.status}) breaks {len(relaxed.check.hard_violations)} "
+                   f"hard rule(s); soft objective {relaxed.check.objective:,}:")
+        for v in relaxed.check.hard_violations:
+            click.echo(f"  - {v}")
+        if out_dir:
+            result = Result(SolveStatus(relaxed.status), relaxed.assignments, relaxed.check.objective, None,
+                            relaxed.check.objective_by_rule, 0.0, 0.0)
+            outcome = Outcome(result, (), relaxed.check, 0.0)
+            data = summary(outcome, params, instance_hash(instance), inst)
+            data["relaxed"] = {"groups": list(diagnosis.sentences), "hard_violations": list(relaxed.check.hard_violations)}
+            write_outputs(out_dir, output_files(inst, outcome, data))
+            click.echo(f"Wrote the least bad roster to {out_dir}")
+    sys.exit(3)
+
+
+COMMANDS: list[click.Command] = [compare, sweep, repair, explain]
