@@ -11,15 +11,25 @@ from typing import Any
 
 import click
 
-from roster.io import InputError, instance_hash, json_bytes, load_instance, read_roster, table_bytes, write_outputs
+from roster.io import (
+    InputError,
+    instance_hash,
+    json_bytes,
+    load_instance,
+    read_roster,
+    table_bytes,
+    write_outputs,
+)
 
 
 def _fail(err: InputError, writes: bool = True) -> None:
     for issue in err.issues:
         click.echo(f"error: {issue}", err=True)
     n = len(err.issues)
-    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input{'; nothing was written' if writes else ''}.",
-               err=True)
+    click.echo(
+        f"{n} problem{'s' if n != 1 else ''} in the input{'; nothing was written' if writes else ''}.",
+        err=True,
+    )
     sys.exit(2)
 
 
@@ -51,7 +61,9 @@ def compare(folders: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"  {c} on {s}")
 
 
-def _solve_scenario(path: str, out_root: str, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
+def _solve_scenario(
+    path: str, out_root: str, time_limit: float, workers: int, seed: int
+) -> dict[str, Any]:
     from roster.scenario import load_scenario
     from roster.solving import output_files, solve_instance, summary
     from solver.solve import SolveParams
@@ -72,12 +84,22 @@ def _solve_scenario(path: str, out_root: str, time_limit: float, workers: int, s
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for all outputs.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for all outputs.",
+)
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds per scenario.")
 @click.option("--workers", default=1, show_default=True, help="CP-SAT workers per scenario.")
-@click.option("--jobs", default=2, show_default=True, help="Scenarios solved at once, in separate processes.")
+@click.option(
+    "--jobs", default=2, show_default=True, help="Scenarios solved at once, in separate processes."
+)
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
-def sweep(scenarios: tuple[str, ...], out_dir: str, time_limit: float, workers: int, jobs: int, seed: int) -> None:
+def sweep(
+    scenarios: tuple[str, ...], out_dir: str, time_limit: float, workers: int, jobs: int, seed: int
+) -> None:
     """Solve several scenario files in parallel and write one comparison table.
 
     Each scenario's outputs go to OUT/<name>/; the comparison to OUT/comparison.md and .json.
@@ -89,35 +111,81 @@ def sweep(scenarios: tuple[str, ...], out_dir: str, time_limit: float, workers: 
     from roster.compare import comparison, load_solved, markdown
 
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_solve_scenario, s, out_dir, time_limit, workers, seed) for s in scenarios]
+        futures = [
+            pool.submit(_solve_scenario, s, out_dir, time_limit, workers, seed) for s in scenarios
+        ]
         results = [f.result() for f in futures]
     failed = [r for r in results if "error" in r or r.get("status") not in ("OPTIMAL", "FEASIBLE")]
     for r in failed:
-        click.echo(f"error: {r['scenario']}: {r.get('error') or 'no roster: ' + str(r.get('status'))}", err=True)
+        click.echo(
+            f"error: {r['scenario']}: {r.get('error') or 'no roster: ' + str(r.get('status'))}",
+            err=True,
+        )
     solved = [load_solved(Path(out_dir) / r["name"]) for r in results if r not in failed]
     if solved:
         table = comparison(solved)
-        write_outputs(out_dir, {"comparison.md": markdown(table).encode("utf-8"), "comparison.json": json_bytes(table)})
+        write_outputs(
+            out_dir,
+            {
+                "comparison.md": markdown(table).encode("utf-8"),
+                "comparison.json": json_bytes(table),
+            },
+        )
         click.echo(markdown(table), nl=False)
     sys.exit(2 if failed else 0)
 
 
 @click.command()
 @click.argument("instance", type=click.Path())
-@click.option("--published", required=True, type=click.Path(dir_okay=False), help="The published roster.csv.")
-@click.option("--changes", type=click.Path(dir_okay=False), help="What changed (YAML: set, add, remove).")
-@click.option("--from", "start", required=True, help="Sessions starting before this (YYYY-MM-DD[THH:MM]) stay as published.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
+@click.option(
+    "--published", required=True, type=click.Path(dir_okay=False), help="The published roster.csv."
+)
+@click.option(
+    "--changes", type=click.Path(dir_okay=False), help="What changed (YAML: set, add, remove)."
+)
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    help="Sessions starting before this (YYYY-MM-DD[THH:MM]) stay as published.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the outputs.",
+)
 @click.option("--max-changes", type=int, help="At most this many changed assignments (hard).")
 @click.option("--change-weight", default=100, show_default=True, help="Cost of any change.")
-@click.option("--urgency-weight", default=50, show_default=True, help="Extra cost per day inside the notice window.")
-@click.option("--notice-days", default=7, show_default=True, help="Days of notice below which changes cost more.")
+@click.option(
+    "--urgency-weight",
+    default=50,
+    show_default=True,
+    help="Extra cost per day inside the notice window.",
+)
+@click.option(
+    "--notice-days",
+    default=7,
+    show_default=True,
+    help="Days of notice below which changes cost more.",
+)
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds the solver may run.")
 @click.option("--workers", default=2, show_default=True, help="CP-SAT workers.")
 @click.option("--seed", default=0, show_default=True, help="Random seed.")
 def repair(
-    instance: str, published: str, changes: str | None, start: str, out_dir: str, max_changes: int | None,
-    change_weight: int, urgency_weight: int, notice_days: int, time_limit: float, workers: int, seed: int,
+    instance: str,
+    published: str,
+    changes: str | None,
+    start: str,
+    out_dir: str,
+    max_changes: int | None,
+    change_weight: int,
+    urgency_weight: int,
+    notice_days: int,
+    time_limit: float,
+    workers: int,
+    seed: int,
 ) -> None:
     """Re-solve after a change (sickness, added or cancelled sessions), moving as little as possible.
 
@@ -137,7 +205,9 @@ def repair(
     try:
         moment = dt.datetime.fromisoformat(start)
     except ValueError:
-        raise click.BadParameter(f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from") from None
+        raise click.BadParameter(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from"
+        ) from None
     try:
         before = load_instance(instance)
         pairs = read_roster(published, before)
@@ -151,25 +221,40 @@ def repair(
     if outcome.frozen_problems:
         for p in outcome.frozen_problems:
             click.echo(f"error: {p}", err=True)
-        click.echo("Move --from earlier so these sessions can change; nothing was written.", err=True)
+        click.echo(
+            "Move --from earlier so these sessions can change; nothing was written.", err=True
+        )
         sys.exit(3)
     result = outcome.result
     if not result.status.has_solution:
-        click.echo(f"No repaired roster satisfies the hard rules{' within --max-changes' if max_changes else ''} "
-                   f"(status {result.status.value}); nothing was written.", err=True)
+        click.echo(
+            f"No repaired roster satisfies the hard rules{' within --max-changes' if max_changes else ''} "
+            f"(status {result.status.value}); nothing was written.",
+            err=True,
+        )
         sys.exit(3)
     rules_objective = (result.objective or 0) - result.objective_by_rule.get("changes", 0)
-    data = summary(Outcome(result, (), outcome.check, result.build_seconds), params, instance_hash(instance), after)
+    data = summary(
+        Outcome(result, (), outcome.check, result.build_seconds),
+        params,
+        instance_hash(instance),
+        after,
+    )
     data["repair"] = {
-        "from": moment.isoformat(), "changes": outcome.n_changes, "old_objective": outcome.old_objective,
-        "new_objective": rules_objective, "change_penalty": result.objective_by_rule.get("changes", 0),
+        "from": moment.isoformat(),
+        "changes": outcome.n_changes,
+        "old_objective": outcome.old_objective,
+        "new_objective": rules_objective,
+        "change_penalty": result.objective_by_rule.get("changes", 0),
         "by_clinician": changes_by_clinician(outcome),
     }
     files = output_files(after, Outcome(result, (), outcome.check, result.build_seconds), data)
     files["changes.csv"] = table_bytes(change_rows(after, outcome), CHANGE_COLUMNS)
     write_outputs(out_dir, files)
-    click.echo(f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} before, "
-               f"{rules_objective} after (plus {data['repair']['change_penalty']} for the changes)")
+    click.echo(
+        f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} before, "
+        f"{rules_objective} after (plus {data['repair']['change_penalty']} for the changes)"
+    )
     for clinician, kinds in data["repair"]["by_clinician"].items():
         parts = [f"{kind} {', '.join(sessions)}" for kind, sessions in kinds.items()]
         click.echo(f"  {clinician}: {'; '.join(parts)}")
@@ -178,13 +263,35 @@ def repair(
 
 @click.command()
 @click.argument("instance", type=click.Path())
-@click.option("--relax", "do_relax", is_flag=True, help="Also solve with the conflicting rules as heavy penalties.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="With --relax: write the least bad roster here.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a rules-file key (repeatable).")
+@click.option(
+    "--relax",
+    "do_relax",
+    is_flag=True,
+    help="Also solve with the conflicting rules as heavy penalties.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="With --relax: write the least bad roster here.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a rules-file key (repeatable).",
+)
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds for the search.")
 @click.option("--workers", default=2, show_default=True, help="CP-SAT workers for --relax.")
-def explain(instance: str, do_relax: bool, out_dir: str | None, sets: tuple[str, ...], time_limit: float,
-            workers: int) -> None:
+def explain(
+    instance: str,
+    do_relax: bool,
+    out_dir: str | None,
+    sets: tuple[str, ...],
+    time_limit: float,
+    workers: int,
+) -> None:
     """Explain why the hard rules cannot all hold: the few requirements that conflict.
 
     Prints supply-against-demand problems found without solving, then a minimal set of hard
@@ -220,8 +327,10 @@ def explain(instance: str, do_relax: bool, out_dir: str | None, sets: tuple[str,
     if ex.status != "INFEASIBLE":
         click.echo(f"No answer within {time_limit:g} s; try a longer --time-limit.", err=True)
         sys.exit(4)
-    click.echo(f"These {len(ex.groups)} requirements cannot all hold; drop any one and the rest can "
-               f"({ex.solves} solves, {ex.seconds:.1f} s):")
+    click.echo(
+        f"These {len(ex.groups)} requirements cannot all hold; drop any one and the rest can "
+        f"({ex.solves} solves, {ex.seconds:.1f} s):"
+    )
     for i, line in enumerate(diagnosis.sentences, 1):
         click.echo(f"  {i}. {line}")
     if do_relax:
@@ -230,16 +339,28 @@ def explain(instance: str, do_relax: bool, out_dir: str | None, sets: tuple[str,
         if relaxed.check is None:
             click.echo(f"No relaxed roster found (status {relaxed.status}).", err=True)
             sys.exit(3)
-        click.echo(f"The least bad roster ({relaxed.status}) breaks {len(relaxed.check.hard_violations)} "
-                   f"hard rule(s); soft objective {relaxed.check.objective:,}:")
+        click.echo(
+            f"The least bad roster ({relaxed.status}) breaks {len(relaxed.check.hard_violations)} "
+            f"hard rule(s); soft objective {relaxed.check.objective:,}:"
+        )
         for v in relaxed.check.hard_violations:
             click.echo(f"  - {v}")
         if out_dir:
-            result = Result(SolveStatus(relaxed.status), relaxed.assignments, relaxed.check.objective, None,
-                            relaxed.check.objective_by_rule, 0.0, 0.0)
+            result = Result(
+                SolveStatus(relaxed.status),
+                relaxed.assignments,
+                relaxed.check.objective,
+                None,
+                relaxed.check.objective_by_rule,
+                0.0,
+                0.0,
+            )
             outcome = Outcome(result, (), relaxed.check, 0.0)
             data = summary(outcome, params, instance_hash(instance), inst)
-            data["relaxed"] = {"groups": list(diagnosis.sentences), "hard_violations": list(relaxed.check.hard_violations)}
+            data["relaxed"] = {
+                "groups": list(diagnosis.sentences),
+                "hard_violations": list(relaxed.check.hard_violations),
+            }
             write_outputs(out_dir, output_files(inst, outcome, data))
             click.echo(f"Wrote the least bad roster to {out_dir}")
     sys.exit(3)

@@ -25,11 +25,22 @@ class Solved:
 
 def load_solved(folder: str | os.PathLike[str]) -> Solved:
     root = Path(folder)
-    missing = [n for n in ("instance.json", "roster.csv", "summary.json") if not (root / n).is_file()]
+    missing = [
+        n for n in ("instance.json", "roster.csv", "summary.json") if not (root / n).is_file()
+    ]
     if missing:
-        raise InputError([InputIssue(str(root), None, None, None,
-                                     f"not a solved output folder: {', '.join(missing)} missing "
-                                     "(run `roster solve INSTANCE --out FOLDER` first)")])
+        raise InputError(
+            [
+                InputIssue(
+                    str(root),
+                    None,
+                    None,
+                    None,
+                    f"not a solved output folder: {', '.join(missing)} missing "
+                    "(run `roster solve INSTANCE --out FOLDER` first)",
+                )
+            ]
+        )
     instance = Instance.model_validate_json((root / "instance.json").read_text(encoding="utf-8"))
     pairs = tuple(sorted(set(read_roster(root / "roster.csv", instance))))
     summary = json.loads((root / "summary.json").read_text(encoding="utf-8"))
@@ -45,7 +56,9 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
         mine.setdefault(c, []).append(s)
     below_min = below_pref = 0
     for need in instance.needs:
-        n = sum(1 for c in on.get(need.session, []) if instance.clinician_by_id[c].role == need.role)
+        n = sum(
+            1 for c in on.get(need.session, []) if instance.clinician_by_id[c].role == need.role
+        )
         below_min += max(0, need.min - n)
         below_pref += max(0, need.pref - n)
 
@@ -56,8 +69,9 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
             continue
         periods = instance.n_weeks if a.period == "week" else 1
         targeted[a.activity] += a.target * periods
-        attained[a.activity] += sum(1 for s in mine.get(a.clinician, [])
-                                    if instance.session_by_id[s].activity == a.activity)
+        attained[a.activity] += sum(
+            1 for s in mine.get(a.clinician, []) if instance.session_by_id[s].activity == a.activity
+        )
 
     met = 0
     for r in instance.requests:
@@ -66,7 +80,10 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
 
     spread = {}
     for kind in ("evening", "weekend"):
-        counts = [sum(1 for s in mine.get(c.id, []) if _is_kind(instance, s, kind)) for c in instance.clinicians]
+        counts = [
+            sum(1 for s in mine.get(c.id, []) if _is_kind(instance, s, kind))
+            for c in instance.clinicians
+        ]
         spread[kind] = max(counts) - min(counts) if counts else 0
 
     return {
@@ -82,9 +99,13 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
 
 def _matches(instance: Instance, r: Any, session_id: str) -> bool:
     s = instance.session_by_id[session_id]
-    return ((r.session is None or r.session == s.id) and (r.date is None or r.date == s.date)
-            and (r.period is None or r.period == instance.period(s)) and (r.site is None or r.site == s.site)
-            and (r.activity is None or r.activity == s.activity))
+    return (
+        (r.session is None or r.session == s.id)
+        and (r.date is None or r.date == s.date)
+        and (r.period is None or r.period == instance.period(s))
+        and (r.site is None or r.site == s.site)
+        and (r.activity is None or r.activity == s.activity)
+    )
 
 
 def _is_kind(instance: Instance, session_id: str, kind: str) -> bool:
@@ -94,8 +115,10 @@ def _is_kind(instance: Instance, session_id: str, kind: str) -> bool:
 
 def comparison(runs: list[Solved]) -> dict[str, Any]:
     """Rows of metric -> value per run, and the assignments that differ between the first two."""
-    rows: dict[str, list[Any]] = {"status": [r.summary.get("status") for r in runs],
-                                  "objective": [r.summary.get("objective") for r in runs]}
+    rows: dict[str, list[Any]] = {
+        "status": [r.summary.get("status") for r in runs],
+        "objective": [r.summary.get("objective") for r in runs],
+    }
     rules: list[str] = []
     for r in runs:
         rules += [k for k in r.summary.get("objective_by_rule", {}) if k not in rules]
@@ -107,8 +130,10 @@ def comparison(runs: list[Solved]) -> dict[str, Any]:
     diff: dict[str, list[list[str]]] = {}
     if len(runs) >= 2:
         a, b = set(runs[0].pairs), set(runs[1].pairs)
-        diff = {"only_in_" + runs[0].name: [list(p) for p in sorted(a - b)],
-                "only_in_" + runs[1].name: [list(p) for p in sorted(b - a)]}
+        diff = {
+            "only_in_" + runs[0].name: [list(p) for p in sorted(a - b)],
+            "only_in_" + runs[1].name: [list(p) for p in sorted(b - a)],
+        }
     return {"runs": [r.name for r in runs], "rows": rows, "differences": diff}
 
 

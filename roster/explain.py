@@ -58,8 +58,10 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
     if cover_min is not None and cover_min.hard:
         for gap in cover_gaps(problem):
             s = inst.session_by_id[gap.session]
-            out.append(f"{_session_words(inst, s)} needs {gap.minimum} {gap.role}, but only {gap.eligible} "
-                       f"are eligible and {gap.available} of them available")
+            out.append(
+                f"{_session_words(inst, s)} needs {gap.minimum} {gap.role}, but only {gap.eligible} "
+                f"are eligible and {gap.available} of them available"
+            )
     bounds = inst.rules.rules.allocation_bounds
     if bounds is not None and bounds.hard:
         open_to: dict[str, list[Session]] = defaultdict(list)
@@ -71,13 +73,21 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
             for w in weeks:
-                n = sum(1 for s in open_to[a.clinician] if s.activity == a.activity
-                        and (w is None or inst.week(s.date) == w))
+                n = sum(
+                    1
+                    for s in open_to[a.clinician]
+                    if s.activity == a.activity and (w is None or inst.week(s.date) == w)
+                )
                 if n < a.min:
-                    when = "over the horizon" if w is None else \
-                        f"in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
-                    out.append(f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} {a.activity} "
-                               f"sessions {when}, but only {n} are open to them")
+                    when = (
+                        "over the horizon"
+                        if w is None
+                        else f"in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
+                    )
+                    out.append(
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} {a.activity} "
+                        f"sessions {when}, but only {n} are open to them"
+                    )
     return out
 
 
@@ -92,36 +102,56 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
         detail = f"; eligible: {_names(inst, eligible)}"
         if away:
             detail += "; of them unavailable: " + "; ".join(
-                f"{inst.clinician_by_id[c].name} ({', '.join(_absences(inst, c, s))})" for c in away)
+                f"{inst.clinician_by_id[c].name} ({', '.join(_absences(inst, c, s))})" for c in away
+            )
         needs = inst.needs_by_session.get(s.id, ())
         if group.kind == "cover_min":
             wanted = ", ".join(f"{n.min} {n.role}" for n in needs if n.min)
             return f"{_session_words(inst, s)} needs at least {wanted}{detail}"
         if group.kind == "cover_max":
-            return f"{_session_words(inst, s)} may have at most " + ", ".join(f"{n.most} {n.role}" for n in needs)
+            return f"{_session_words(inst, s)} may have at most " + ", ".join(
+                f"{n.most} {n.role}" for n in needs
+            )
         if group.kind == "teaching_ratio":
-            return (f"{_session_words(inst, s)} teaches {s.students} students, at most {s.students_per_teacher} "
-                    f"per teacher{detail}")
+            return (
+                f"{_session_words(inst, s)} teaches {s.students} students, at most {s.students_per_teacher} "
+                f"per teacher{detail}"
+            )
         return f"{group.kind} for {_session_words(inst, s)}"
     if group.clinician >= 0:
         c = inst.clinician_by_id[problem.clinicians[group.clinician].id]
-        week = "" if group.week < 0 else \
-            f" in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
+        week = (
+            ""
+            if group.week < 0
+            else f" in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
+        )
         if group.kind == "availability":
             return f"{c.name} is unavailable " + "; ".join(_absences(inst, c.id))
         if group.kind == "no_overlap":
             return f"{c.name} cannot be in two places at once, counting travel between sites{week}"
         if group.kind == "max_per_day":
-            limit = c.max_per_day if c.max_per_day is not None else getattr(rules.max_per_day, "default", None)
+            limit = (
+                c.max_per_day
+                if c.max_per_day is not None
+                else getattr(rules.max_per_day, "default", None)
+            )
             return f"{c.name} works at most {limit} sessions a day{week}"
         if group.kind == "max_per_week":
-            limit = c.max_per_week if c.max_per_week is not None else getattr(rules.max_per_week, "default", None)
+            limit = (
+                c.max_per_week
+                if c.max_per_week is not None
+                else getattr(rules.max_per_week, "default", None)
+            )
             return f"{c.name} works at most {limit} sessions a week{week}"
         if group.kind == "rest_after_evening":
             rest = getattr(rules.rest_after_evening, "rest_minutes", 0)
             return f"{c.name} needs {rest // 60} h {rest % 60:02d} min of rest after an evening session{week}"
         if group.kind == "allocation_bounds":
-            rows = [a for a in inst.allocations if a.clinician == c.id and (a.min is not None or a.max is not None)]
+            rows = [
+                a
+                for a in inst.allocations
+                if a.clinician == c.id and (a.min is not None or a.max is not None)
+            ]
             parts = []
             for a in rows:
                 unit = "%" if a.unit == "share" else " sessions"

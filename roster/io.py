@@ -112,19 +112,38 @@ def _read_csv(path: Path) -> _Table:
         with warnings.catch_warnings():
             # pandas only warns when a row has more cells than the header, and drops the extra cells
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                                index_col=False, skip_blank_lines=False)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                index_col=False,
+                skip_blank_lines=False,
+            )
     except pd.errors.ParserWarning:
-        raise _Unreadable(InputIssue(path.name, None, None, None, "a row has more cells than the "
-                                     "header has columns")) from None
+        raise _Unreadable(
+            InputIssue(
+                path.name, None, None, None, "a row has more cells than the header has columns"
+            )
+        ) from None
     except pd.errors.EmptyDataError:
-        raise _Unreadable(InputIssue(path.name, None, None, None, "the file is empty; "
-                                     "expected a header row")) from None
+        raise _Unreadable(
+            InputIssue(path.name, None, None, None, "the file is empty; expected a header row")
+        ) from None
     except pd.errors.ParserError as err:
-        raise _Unreadable(InputIssue(path.name, None, None, None, f"not a valid CSV table: {err}")) from None
+        raise _Unreadable(
+            InputIssue(path.name, None, None, None, f"not a valid CSV table: {err}")
+        ) from None
     except UnicodeDecodeError:
-        raise _Unreadable(InputIssue(path.name, None, None, None, "not UTF-8 text; save it from Excel "
-                                     "as 'CSV UTF-8 (Comma delimited)'")) from None
+        raise _Unreadable(
+            InputIssue(
+                path.name,
+                None,
+                None,
+                None,
+                "not UTF-8 text; save it from Excel as 'CSV UTF-8 (Comma delimited)'",
+            )
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     return _Table(path.name, records, list(frame.columns))
@@ -135,12 +154,18 @@ def _read_sheets(path: Path) -> dict[str, _Table]:
     out = {}
     for name, frame in sheets.items():
         frame.columns = [str(c).strip() for c in frame.columns]
-        records = [{str(k): _clean_cell(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
-        out[str(name).strip()] = _Table(f"{path.name}, sheet '{name}'", records, list(frame.columns))
+        records = [
+            {str(k): _clean_cell(v) for k, v in rec.items()} for rec in frame.to_dict("records")
+        ]
+        out[str(name).strip()] = _Table(
+            f"{path.name}, sheet '{name}'", records, list(frame.columns)
+        )
     return out
 
 
-def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tuple[list[Row], set[str]] | None:
+def _validate_rows(
+    table: str, source: _Table, issues: list[InputIssue]
+) -> tuple[list[Row], set[str]] | None:
     """Validate each row; return the good rows and every cell value of the bad ones.
 
     None when the table's columns are wrong (then no row of it can be trusted).
@@ -149,7 +174,9 @@ def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tupl
     fields = list(model.model_fields)
     unknown = [c for c in source.columns if c not in fields]
     for c in unknown:
-        issues.append(InputIssue(source.label, 1, c, None, f"unknown column (expected: {', '.join(fields)})"))
+        issues.append(
+            InputIssue(source.label, 1, c, None, f"unknown column (expected: {', '.join(fields)})")
+        )
     required = [n for n, f in model.model_fields.items() if f.is_required()]
     missing = [c for c in required if c not in source.columns]
     for c in missing:
@@ -181,7 +208,7 @@ def _validate_rows(table: str, source: _Table, issues: list[InputIssue]) -> tupl
 def _pydantic_message(e: Any) -> str:
     msg = str(e["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if e["type"] == "missing":
         msg = "a value is required"
     return msg
@@ -202,7 +229,9 @@ def _rules_from_sheet(source: _Table, issues: list[InputIssue]) -> dict[str, Any
             try:
                 value = yaml.safe_load(value)
             except yaml.YAMLError:
-                issues.append(InputIssue(source.label, i + 2, "value", value, "not a valid YAML value"))
+                issues.append(
+                    InputIssue(source.label, i + 2, "value", value, "not a valid YAML value")
+                )
                 continue
         node = data
         parts = str(key).strip().split(".")
@@ -216,10 +245,18 @@ def _rules_issue(label: str, e: Any) -> InputIssue:
     loc = tuple(str(p) for p in e["loc"])
     key = ".".join(loc)
     if e["type"] == "extra_forbidden" and len(loc) == 2 and loc[0] == "rules":
-        return InputIssue(label, None, None, None, f"unknown rule '{loc[1]}' (known: {', '.join(RULE_KINDS)})")
+        return InputIssue(
+            label, None, None, None, f"unknown rule '{loc[1]}' (known: {', '.join(RULE_KINDS)})"
+        )
     if e["type"] == "extra_forbidden" and len(loc) == 3 and loc[0] == "rules":
         known = ", ".join(_params_of(loc[1]))
-        return InputIssue(label, None, None, None, f"unknown parameter '{loc[2]}' of rule '{loc[1]}' (known: {known})")
+        return InputIssue(
+            label,
+            None,
+            None,
+            None,
+            f"unknown parameter '{loc[2]}' of rule '{loc[1]}' (known: {known})",
+        )
     if e["type"] == "extra_forbidden":
         return InputIssue(label, None, None, None, f"unknown key '{key}'")
     value = e.get("input")
@@ -238,13 +275,21 @@ def _params_of(kind: str) -> list[str]:
 
 def parse_rules(data: Any, label: str, issues: list[InputIssue]) -> RuleSet | None:
     if not isinstance(data, dict):
-        issues.append(InputIssue(label, None, None, None, "expected a mapping with horizon, calendar and rules"))
+        issues.append(
+            InputIssue(
+                label, None, None, None, "expected a mapping with horizon, calendar and rules"
+            )
+        )
         return None
     rules = data.get("rules")
     if isinstance(rules, dict):
         # a rule listed with no parameters (`cover_min:`) is on with its defaults; `false` is off
-        data = {**data, "rules": {k: ({} if v is None or v is True else v) for k, v in rules.items()
-                                  if v is not False}}
+        data = {
+            **data,
+            "rules": {
+                k: ({} if v is None or v is True else v) for k, v in rules.items() if v is not False
+            },
+        }
     try:
         return RuleSet.model_validate(data)
     except ValidationError as err:
@@ -255,7 +300,9 @@ def parse_rules(data: Any, label: str, issues: list[InputIssue]) -> RuleSet | No
 # --- the instance -----------------------------------------------------------------------------------
 
 
-def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None) -> Instance:
+def load_instance(
+    path: str | os.PathLike[str], overrides: Mapping[str, Any] | None = None
+) -> Instance:
     """Read a folder of CSV files plus rules.yaml, or one .xlsx workbook, into an Instance.
 
     ``overrides`` maps dotted rules keys (``rules.cover_min.weight``) to values applied on top of
@@ -282,22 +329,43 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         try:
             sheets = _read_sheets(root)
         except Exception as err:  # openpyxl raises several kinds for a damaged file
-            raise InputError([InputIssue(root.name, None, None, None, f"cannot read the workbook: {err}")]) from None
+            raise InputError(
+                [InputIssue(root.name, None, None, None, f"cannot read the workbook: {err}")]
+            ) from None
         sources = {t: sheets[t] for t in TABLES if t in sheets}
         rules_path = next(
-            (root.parent / n for n in (f"{root.stem}.rules.yaml", *RULES_FILES) if (root.parent / n).exists()), None
+            (
+                root.parent / n
+                for n in (f"{root.stem}.rules.yaml", *RULES_FILES)
+                if (root.parent / n).exists()
+            ),
+            None,
         )
         if "rules" in sheets:
             rules_label = sheets["rules"].label
             rules_data = _rules_from_sheet(sheets["rules"], issues)
             rules_path = None
     else:
-        raise InputError([InputIssue(root.name, None, None, None, "expected a folder of CSV files or an .xlsx workbook")])
+        raise InputError(
+            [
+                InputIssue(
+                    root.name,
+                    None,
+                    None,
+                    None,
+                    "expected a folder of CSV files or an .xlsx workbook",
+                )
+            ]
+        )
 
     where = root.name if root.is_file() else "the instance folder"
     for table in REQUIRED_TABLES:
         if table not in sources:
-            what = f"sheet '{table}' is missing" if root.is_file() else f"{table}.csv is missing from {where}"
+            what = (
+                f"sheet '{table}' is missing"
+                if root.is_file()
+                else f"{table}.csv is missing from {where}"
+            )
             issues.append(InputIssue(root.name, None, None, None, what))
     rules_read = rules_data is not None
     if rules_path is not None:
@@ -308,10 +376,21 @@ def load_instance(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             row = mark.line + 1 if mark is not None else None
-            issues.append(InputIssue(rules_path.name, row, None, None, f"not valid YAML: {getattr(err, 'problem', err)}"))
+            issues.append(
+                InputIssue(
+                    rules_path.name,
+                    row,
+                    None,
+                    None,
+                    f"not valid YAML: {getattr(err, 'problem', err)}",
+                )
+            )
     elif rules_data is None and not any(i.message.startswith("not a valid YAML") for i in issues):
-        what = "no rules.yaml beside the workbook and no 'rules' sheet" if root.is_file() \
+        what = (
+            "no rules.yaml beside the workbook and no 'rules' sheet"
+            if root.is_file()
             else "no rules.yaml in the instance folder"
+        )
         issues.append(InputIssue(root.name, None, None, None, what))
     if rules_read:
         if overrides:

@@ -69,8 +69,11 @@ def repair(
 ) -> RepairOutcome:
     published = sorted(set(published))
     old = check_roster(before, published).objective
-    cancelled = tuple(Change(c, s, "cancelled") for c, s in published
-                      if s not in after.session_by_id or c not in after.clinician_by_id)
+    cancelled = tuple(
+        Change(c, s, "cancelled")
+        for c, s in published
+        if s not in after.session_by_id or c not in after.clinician_by_id
+    )
     kept = [(c, s) for c, s in published if s in after.session_by_id and c in after.clinician_by_id]
     problem = build_problem(after)
     frozen_problems = _frozen_problems(problem, after, kept, settings)
@@ -95,21 +98,29 @@ def _frozen_problems(
     problem: ProblemData, after: Instance, kept: list[tuple[str, str]], settings: RepairSettings
 ) -> list[str]:
     eligible = {(problem.clinicians[c].id, problem.sessions[s].id) for c, s in problem.eligible}
-    unavailable = {(problem.clinicians[c].id, problem.sessions[s].id) for c, s in problem.unavailable}
+    unavailable = {
+        (problem.clinicians[c].id, problem.sessions[s].id) for c, s in problem.unavailable
+    }
     out = []
     for c, s in kept:
         session = after.session_by_id[s]
         if session.start_at >= settings.start:
             continue
         if (c, s) not in eligible or (c, s) in unavailable:
-            out.append(f"{c} on {s} ({session.date} {session.start:%H:%M}) is frozen (before "
-                       f"{settings.start:%Y-%m-%d %H:%M}) but is no longer eligible or available")
+            out.append(
+                f"{c} on {s} ({session.date} {session.start:%H:%M}) is frozen (before "
+                f"{settings.start:%Y-%m-%d %H:%M}) but is no longer eligible or available"
+            )
     return out
 
 
 def _add_changes(
-    model: cp_model.CpModel, problem: ProblemData, v: Variables, after: Instance,
-    kept: list[tuple[str, str]], settings: RepairSettings,
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    after: Instance,
+    kept: list[tuple[str, str]],
+    settings: RepairSettings,
 ) -> list[Term]:
     """Freeze the past; x != published costs cost(session) per pair; optionally cap the count."""
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
@@ -135,7 +146,9 @@ def _add_changes(
     if forced:
         one = model.new_constant(1)
         for pair in forced:
-            terms.append((settings.cost(after.session_by_id[problem.sessions[pair[1]].id].start_at), one))
+            terms.append(
+                (settings.cost(after.session_by_id[problem.sessions[pair[1]].id].start_at), one)
+            )
     if settings.max_changes is not None:
         model.add(cp_model.LinearExpr.sum(changed) + len(forced) <= settings.max_changes)
     return terms
@@ -147,11 +160,18 @@ def change_rows(instance: Instance, outcome: RepairOutcome) -> list[dict[str, An
     for ch in outcome.changes:
         session = instance.session_by_id.get(ch.session)
         clin = instance.clinician_by_id.get(ch.clinician)
-        rows.append({
-            "clinician": ch.clinician, "name": clin.name if clin else "", "change": ch.kind, "session": ch.session,
-            "site": session.site if session else "", "date": session.date.isoformat() if session else "",
-            "start": f"{session.start:%H:%M}" if session else "", "end": f"{session.end:%H:%M}" if session else "",
-        })
+        rows.append(
+            {
+                "clinician": ch.clinician,
+                "name": clin.name if clin else "",
+                "change": ch.kind,
+                "session": ch.session,
+                "site": session.site if session else "",
+                "date": session.date.isoformat() if session else "",
+                "start": f"{session.start:%H:%M}" if session else "",
+                "end": f"{session.end:%H:%M}" if session else "",
+            }
+        )
     return sorted(rows, key=lambda r: (r["date"], r["start"], r["session"], r["clinician"]))
 
 

@@ -8,34 +8,80 @@ from typing import Any
 
 from roster.domain import Instance
 
-ROSTER_COLUMNS = ("clinician", "name", "session", "site", "date", "start", "end", "activity", "specialty")
+ROSTER_COLUMNS = (
+    "clinician",
+    "name",
+    "session",
+    "site",
+    "date",
+    "start",
+    "end",
+    "activity",
+    "specialty",
+)
 CLINICIAN_COLUMNS = (
-    "clinician", "name", "activity", "period", "assigned", "all_sessions", "unit", "target", "min", "max", "status",
+    "clinician",
+    "name",
+    "activity",
+    "period",
+    "assigned",
+    "all_sessions",
+    "unit",
+    "target",
+    "min",
+    "max",
+    "status",
 )
 COVERAGE_COLUMNS = (
-    "session", "site", "date", "start", "end", "activity", "specialty", "role",
-    "assigned", "min", "preferred", "max", "shortfall", "clinicians",
+    "session",
+    "site",
+    "date",
+    "start",
+    "end",
+    "activity",
+    "specialty",
+    "role",
+    "assigned",
+    "min",
+    "preferred",
+    "max",
+    "shortfall",
+    "clinicians",
 )
 
 
-def _sorted_pairs(instance: Instance, assignments: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+def _sorted_pairs(
+    instance: Instance, assignments: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
     order = {s.id: i for i, s in enumerate(instance.sessions)}
-    return sorted(set(assignments), key=lambda p: (instance.session_by_id[p[1]].start_at, order[p[1]], p[0]))
+    return sorted(
+        set(assignments), key=lambda p: (instance.session_by_id[p[1]].start_at, order[p[1]], p[0])
+    )
 
 
 def roster_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     rows = []
     for c, s in _sorted_pairs(instance, assignments):
         session = instance.session_by_id[s]
-        rows.append({
-            "clinician": c, "name": instance.clinician_by_id[c].name, "session": s, "site": session.site,
-            "date": session.date.isoformat(), "start": f"{session.start:%H:%M}", "end": f"{session.end:%H:%M}",
-            "activity": session.activity, "specialty": session.specialty or "",
-        })
+        rows.append(
+            {
+                "clinician": c,
+                "name": instance.clinician_by_id[c].name,
+                "session": s,
+                "site": session.site,
+                "date": session.date.isoformat(),
+                "start": f"{session.start:%H:%M}",
+                "end": f"{session.end:%H:%M}",
+                "activity": session.activity,
+                "specialty": session.specialty or "",
+            }
+        )
     return rows
 
 
-def clinician_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+def clinician_rows(
+    instance: Instance, assignments: Iterable[tuple[str, str]]
+) -> list[dict[str, Any]]:
     """Per clinician, activity and period (each week, then the horizon): sessions against the profile."""
     mine: dict[str, list[str]] = defaultdict(list)
     for c, s in set(assignments):
@@ -46,7 +92,9 @@ def clinician_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -
     rows = []
     for clin in instance.clinicians:
         sessions = [instance.session_by_id[s] for s in mine.get(clin.id, [])]
-        activities = sorted({s.activity for s in sessions} | {a for (c, a, _) in profile if c == clin.id})
+        activities = sorted(
+            {s.activity for s in sessions} | {a for (c, a, _) in profile if c == clin.id}
+        )
         for activity in activities:
             for label, week in periods:
                 inside = [s for s in sessions if week is None or instance.week(s.date) == week]
@@ -55,13 +103,26 @@ def clinician_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -
                 if n == 0 and alloc is None:
                     continue
                 row = {
-                    "clinician": clin.id, "name": clin.name, "activity": activity, "period": label,
-                    "assigned": n, "all_sessions": len(inside), "unit": "", "target": "", "min": "", "max": "",
+                    "clinician": clin.id,
+                    "name": clin.name,
+                    "activity": activity,
+                    "period": label,
+                    "assigned": n,
+                    "all_sessions": len(inside),
+                    "unit": "",
+                    "target": "",
+                    "min": "",
+                    "max": "",
                     "status": "",
                 }
                 if alloc is not None:
-                    row.update(unit=alloc.unit, target=_blank(alloc.target), min=_blank(alloc.min),
-                               max=_blank(alloc.max), status=_status(n, len(inside), alloc.unit, alloc.min, alloc.max))
+                    row.update(
+                        unit=alloc.unit,
+                        target=_blank(alloc.target),
+                        min=_blank(alloc.min),
+                        max=_blank(alloc.max),
+                        status=_status(n, len(inside), alloc.unit, alloc.min, alloc.max),
+                    )
                 rows.append(row)
     return rows
 
@@ -79,19 +140,34 @@ def _status(n: int, total: int, unit: str, low: int | None, high: int | None) ->
     return "ok"
 
 
-def coverage_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+def coverage_rows(
+    instance: Instance, assignments: Iterable[tuple[str, str]]
+) -> list[dict[str, Any]]:
     on: dict[str, list[str]] = defaultdict(list)
     for c, s in sorted(set(assignments)):
         on[s].append(c)
     rows = []
     for session in instance.sessions:
         for need in instance.needs_by_session.get(session.id, ()):
-            people = [c for c in on.get(session.id, []) if instance.clinician_by_id[c].role == need.role]
-            rows.append({
-                "session": session.id, "site": session.site, "date": session.date.isoformat(),
-                "start": f"{session.start:%H:%M}", "end": f"{session.end:%H:%M}", "activity": session.activity,
-                "specialty": session.specialty or "", "role": need.role, "assigned": len(people),
-                "min": need.min, "preferred": need.pref, "max": need.most,
-                "shortfall": max(0, need.pref - len(people)), "clinicians": ";".join(people),
-            })
+            people = [
+                c for c in on.get(session.id, []) if instance.clinician_by_id[c].role == need.role
+            ]
+            rows.append(
+                {
+                    "session": session.id,
+                    "site": session.site,
+                    "date": session.date.isoformat(),
+                    "start": f"{session.start:%H:%M}",
+                    "end": f"{session.end:%H:%M}",
+                    "activity": session.activity,
+                    "specialty": session.specialty or "",
+                    "role": need.role,
+                    "assigned": len(people),
+                    "min": need.min,
+                    "preferred": need.pref,
+                    "max": need.most,
+                    "shortfall": max(0, need.pref - len(people)),
+                    "clinicians": ";".join(people),
+                }
+            )
     return rows

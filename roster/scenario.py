@@ -40,7 +40,9 @@ def read_yaml(path: Path) -> Any:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise InputError([InputIssue(path.name, line, None, None, f"not valid YAML: {err}")]) from None
+        raise InputError(
+            [InputIssue(path.name, line, None, None, f"not valid YAML: {err}")]
+        ) from None
 
 
 def load_scenario(path: str | os.PathLike[str]) -> tuple[str, Instance]:
@@ -48,11 +50,23 @@ def load_scenario(path: str | os.PathLike[str]) -> tuple[str, Instance]:
     p = Path(path)
     data = read_yaml(p)
     if not isinstance(data, dict) or "base" not in data:
-        raise InputError([InputIssue(p.name, None, None, None, "expected a mapping with a 'base' instance")])
+        raise InputError(
+            [InputIssue(p.name, None, None, None, "expected a mapping with a 'base' instance")]
+        )
     unknown = sorted(set(data) - {"base", "name", *CHANGE_KEYS})
     if unknown:
-        raise InputError([InputIssue(p.name, None, None, None, f"unknown key '{k}' (known: base, name, set, "
-                                     "add, remove)") for k in unknown])
+        raise InputError(
+            [
+                InputIssue(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    f"unknown key '{k}' (known: base, name, set, add, remove)",
+                )
+                for k in unknown
+            ]
+        )
     base = (p.parent / str(data["base"])).resolve()
     instance = load_instance(base)
     return str(data.get("name") or p.stem), apply_changes(instance, data, p.name)
@@ -63,11 +77,17 @@ def load_changes(path: str | os.PathLike[str], instance: Instance) -> Instance:
     p = Path(path)
     data = read_yaml(p) or {}
     if not isinstance(data, dict):
-        raise InputError([InputIssue(p.name, None, None, None, "expected a mapping with set, add, remove")])
+        raise InputError(
+            [InputIssue(p.name, None, None, None, "expected a mapping with set, add, remove")]
+        )
     unknown = sorted(set(data) - set(CHANGE_KEYS))
     if unknown:
-        raise InputError([InputIssue(p.name, None, None, None, f"unknown key '{k}' (known: set, add, remove)")
-                          for k in unknown])
+        raise InputError(
+            [
+                InputIssue(p.name, None, None, None, f"unknown key '{k}' (known: set, add, remove)")
+                for k in unknown
+            ]
+        )
     return apply_changes(instance, data, p.name)
 
 
@@ -77,7 +97,9 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
     rules = instance.rules
     if data.get("set"):
         if not isinstance(data["set"], dict):
-            raise InputError([InputIssue(label, None, "set", None, "expected a mapping of rules keys")])
+            raise InputError(
+                [InputIssue(label, None, "set", None, "expected a mapping of rules keys")]
+            )
         raw = apply_overrides(rules.model_dump(mode="json", exclude_none=True), data["set"])
         parsed = parse_rules(raw, label, issues)
         if parsed is not None:
@@ -88,18 +110,32 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
     tables["clinicians"] = [c for c in tables["clinicians"] if c.id not in removed["clinicians"]]
     tables["sessions"] = [s for s in tables["sessions"] if s.id not in removed["sessions"]]
     for table in ("allocations", "unavailability", "requests"):
-        tables[table] = [r for r in tables[table] if getattr(r, "clinician") not in removed["clinicians"]]
-    tables["needs"] = [n for n in tables["needs"] if getattr(n, "session") not in removed["sessions"]]
-    tables["requests"] = [r for r in tables["requests"] if getattr(r, "session") not in removed["sessions"]]
+        tables[table] = [
+            r for r in tables[table] if r.clinician not in removed["clinicians"]
+        ]
+    tables["needs"] = [
+        n for n in tables["needs"] if n.session not in removed["sessions"]
+    ]
+    tables["requests"] = [
+        r for r in tables["requests"] if r.session not in removed["sessions"]
+    ]
 
     base_sizes = {t: len(rows) for t, rows in tables.items()}
     added = data.get("add") or {}
     if not isinstance(added, dict):
-        issues.append(InputIssue(label, None, "add", None, "expected a mapping of table names to lists of rows"))
+        issues.append(
+            InputIssue(
+                label, None, "add", None, "expected a mapping of table names to lists of rows"
+            )
+        )
         added = {}
     for table, rows in added.items():
         if table not in ROW_MODELS:
-            issues.append(InputIssue(label, None, f"add.{table}", None, f"unknown table (known: {', '.join(TABLES)})"))
+            issues.append(
+                InputIssue(
+                    label, None, f"add.{table}", None, f"unknown table (known: {', '.join(TABLES)})"
+                )
+            )
             continue
         for i, row in enumerate(rows or []):
             try:
@@ -108,8 +144,15 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
                 for e in err.errors():
                     col = str(e["loc"][0]) if e["loc"] else None
                     msg = str(e["msg"]).removeprefix("Value error, ")
-                    issues.append(InputIssue(label, None, f"add.{table}[{i + 1}]" + (f".{col}" if col else ""),
-                                             row.get(col) if col and isinstance(row, dict) else None, msg))
+                    issues.append(
+                        InputIssue(
+                            label,
+                            None,
+                            f"add.{table}[{i + 1}]" + (f".{col}" if col else ""),
+                            row.get(col) if col and isinstance(row, dict) else None,
+                            msg,
+                        )
+                    )
     if issues:
         raise InputError(issues)
     try:
@@ -126,18 +169,32 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
         raise InputError(issues) from None
 
 
-def _remove(spec: Any, instance: Instance, label: str, issues: list[InputIssue]) -> dict[str, set[str]]:
+def _remove(
+    spec: Any, instance: Instance, label: str, issues: list[InputIssue]
+) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {t: set() for t in REMOVABLE}
     if not isinstance(spec, dict):
-        issues.append(InputIssue(label, None, "remove", None, "expected a mapping: clinicians, sessions"))
+        issues.append(
+            InputIssue(label, None, "remove", None, "expected a mapping: clinicians, sessions")
+        )
         return out
     known = {"clinicians": instance.clinician_by_id, "sessions": instance.session_by_id}
     for table, ids in spec.items():
         if table not in REMOVABLE:
-            issues.append(InputIssue(label, None, f"remove.{table}", None, "only clinicians and sessions can be removed"))
+            issues.append(
+                InputIssue(
+                    label,
+                    None,
+                    f"remove.{table}",
+                    None,
+                    "only clinicians and sessions can be removed",
+                )
+            )
             continue
         for i in ids or []:
             if str(i) not in known[table]:
-                issues.append(InputIssue(label, None, f"remove.{table}", i, f"unknown {table[:-1]}"))
+                issues.append(
+                    InputIssue(label, None, f"remove.{table}", i, f"unknown {table[:-1]}")
+                )
             out[table].add(str(i))
     return out

@@ -49,14 +49,17 @@ def measure_one(path: str, time_limit: float, workers: int) -> dict[str, object]
         "objective": result.objective,
         "bound": result.best_bound,
         "gap": None if result.gap is None else round(result.gap, 5),
-        "checker_agrees": None if report is None else (report.objective == result.objective
-                                                       and not report.hard_violations),
+        "checker_agrees": None
+        if report is None
+        else (report.objective == result.objective and not report.hard_violations),
         "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", type=int, nargs="*", default=[100, 300, 500])
     ap.add_argument("--weeks", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
@@ -82,14 +85,39 @@ def main() -> None:
         write_instance(folder, n, args.weeks, args.seed)
         print(f"generated {folder.name} in {time.perf_counter() - t:.2f} s", file=sys.stderr)
         cases.append(str(folder))
-    header = ("instance", "clinicians", "sessions", "pairs", "load_s", "build_s", "solve_s", "status",
-              "objective", "bound", "gap", "checker_agrees", "peak_mb")
+    header = (
+        "instance",
+        "clinicians",
+        "sessions",
+        "pairs",
+        "load_s",
+        "build_s",
+        "solve_s",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "checker_agrees",
+        "peak_mb",
+    )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for case in cases:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", case, "--time-limit", str(args.time_limit),
-             "--workers", str(args.workers)], capture_output=True, text=True, check=True, cwd=ROOT,
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                case,
+                "--time-limit",
+                str(args.time_limit),
+                "--workers",
+                str(args.workers),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
         )
         row = json.loads(out.stdout)
         row["instance"] = Path(str(row["instance"])).name

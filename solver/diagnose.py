@@ -29,6 +29,13 @@ def cover_gaps(problem: ProblemData) -> list[CoverGap]:
     for s, session in enumerate(problem.sessions):
         for role, low, _, _ in session.needs:
             if available.get((s, role), 0) < low:
-                gaps.append(CoverGap(session.id, problem.roles[role], low, eligible.get((s, role), 0),
-                                     available.get((s, role), 0)))
+                gaps.append(
+                    CoverGap(
+                        session.id,
+                        problem.roles[role],
+                        low,
+                        eligible.get((s, role), 0),
+                        available.get((s, role), 0),
+                    )
+                )
     return gaps

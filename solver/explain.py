@@ -50,20 +50,28 @@ class _GroupedModel:
     soft_terms: list[Term] = field(default_factory=list)
 
 
-def _group_of(problem: ProblemData, kind: str, var_sessions: dict[int, tuple[int, int]], refs: Iterable[int]) -> Group:
+def _group_of(
+    problem: ProblemData, kind: str, var_sessions: dict[int, tuple[int, int]], refs: Iterable[int]
+) -> Group:
     indices = [r if r >= 0 else -r - 1 for r in refs]  # a negated literal is stored as -index - 1
     pairs = [var_sessions[i] for i in indices if i in var_sessions]
     clinicians = {c for c, _ in pairs}
     sessions = {s for _, s in pairs}
-    if len(sessions) == 1 and (len(clinicians) != 1 or kind in ("cover_min", "cover_max", "teaching_ratio")):
+    if len(sessions) == 1 and (
+        len(clinicians) != 1 or kind in ("cover_min", "cover_max", "teaching_ratio")
+    ):
         return Group(kind, session=sessions.pop())
     if len(clinicians) == 1:
         weeks = sorted(problem.sessions[s].week for s in sessions)
-        return Group(kind, clinician=clinicians.pop(), week=weeks[0] if len(set(weeks)) == 1 else -1)
+        return Group(
+            kind, clinician=clinicians.pop(), week=weeks[0] if len(set(weeks)) == 1 else -1
+        )
     return Group(kind)
 
 
-def build_grouped(problem: ProblemData, relax: set[Group] | None = None, penalty: int = 0) -> _GroupedModel:
+def build_grouped(
+    problem: ProblemData, relax: set[Group] | None = None, penalty: int = 0
+) -> _GroupedModel:
     """The model with a switch on every group of hard constraints (soft rules stay as they are).
 
     With ``relax``, those groups' switches become free variables costing ``penalty`` when off,
@@ -109,8 +117,10 @@ def build_grouped(problem: ProblemData, relax: set[Group] | None = None, penalty
         for group, switch in out.switches.items():
             if group not in relax:
                 model.add(switch == 1)
-        model.minimize(sum(w * var for w, var in out.soft_terms)
-                       + sum(penalty * (1 - out.switches[g]) for g in relax if g in out.switches))
+        model.minimize(
+            sum(w * var for w, var in out.soft_terms)
+            + sum(penalty * (1 - out.switches[g]) for g in relax if g in out.switches)
+        )
     return out
 
 
@@ -146,7 +156,9 @@ def explain(problem: ProblemData, time_limit: float = 60.0) -> Explanation:
     if code != cp_model.INFEASIBLE:
         return Explanation("UNKNOWN", (), time.perf_counter() - t0, solves)
     by_index = {grouped.switches[g].index: g for g in groups}
-    core = sorted(by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index)
+    core = sorted(
+        by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index
+    )
     # Deletion pass: drop each group in turn; keep it out when the rest is still infeasible.
     needed = list(core)
     for group in list(core):
@@ -158,8 +170,9 @@ def explain(problem: ProblemData, time_limit: float = 60.0) -> Explanation:
     return Explanation("INFEASIBLE", tuple(needed), time.perf_counter() - t0, solves)
 
 
-def solve_relaxed(problem: ProblemData, relax: Iterable[Group], params: SolveParams,
-                  penalty: int = 1_000_000) -> tuple[str, set[tuple[int, int]]]:
+def solve_relaxed(
+    problem: ProblemData, relax: Iterable[Group], params: SolveParams, penalty: int = 1_000_000
+) -> tuple[str, set[tuple[int, int]]]:
     """The least bad roster with these groups' hard rules as heavy penalties."""
     grouped = build_grouped(problem, relax=set(relax), penalty=penalty)
     solver = cp_model.CpSolver()

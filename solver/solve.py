@@ -74,7 +74,9 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.events: list[Progress] = []
 
     def on_solution_callback(self) -> None:
-        event = Progress(time.perf_counter() - self.start, self.objective_value, self.best_objective_bound)
+        event = Progress(
+            time.perf_counter() - self.start, self.objective_value, self.best_objective_bound
+        )
         self.events.append(event)
         if self.on_progress is not None:
             self.on_progress(event)
@@ -119,17 +121,28 @@ def solve(
         return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
 
     assignments = tuple(
-        sorted((problem.clinicians[c].id, problem.sessions[s].id) for (c, s), var in x.items() if solver.value(var))
+        sorted(
+            (problem.clinicians[c].id, problem.sessions[s].id)
+            for (c, s), var in x.items()
+            if solver.value(var)
+        )
     )
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
         # roster exactly by re-solving with every assignment pinned (presolve settles it at once).
-        scored = solve(problem, SolveParams(time_limit=max(10.0, params.time_limit), workers=1),
-                       fixed=assignments, customize=customize)
+        scored = solve(
+            problem,
+            SolveParams(time_limit=max(10.0, params.time_limit), workers=1),
+            fixed=assignments,
+            customize=customize,
+        )
         by_rule = scored.objective_by_rule
         objective = scored.objective
     else:
-        by_rule = {kind: int(sum(w * solver.value(var) for w, var in ts)) for kind, ts in built.terms.items()}
+        by_rule = {
+            kind: int(sum(w * solver.value(var) for w, var in ts))
+            for kind, ts in built.terms.items()
+        }
         objective = int(round(solver.objective_value))
     return Result(
         status=status,

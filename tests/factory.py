@@ -23,21 +23,38 @@ TRAVEL = [
 
 def doc(cid: str, **kw: Any) -> dict[str, Any]:
     """A doctor in cardiology with privileges everywhere, unless told otherwise."""
-    base = {"id": cid, "name": f"Dr {cid}", "role": "doctor", "institution": "HKU",
-            "appointment": "affiliation_secondee", "specialties": "cardiology",
-            "privileges": "HSK;EMC;QMH", "teacher": True}
+    base = {
+        "id": cid,
+        "name": f"Dr {cid}",
+        "role": "doctor",
+        "institution": "HKU",
+        "appointment": "affiliation_secondee",
+        "specialties": "cardiology",
+        "privileges": "HSK;EMC;QMH",
+        "teacher": True,
+    }
     return base | kw
 
 
-def sess(sid: str, day: int = 0, start: str = "09:00", end: str = "13:00", **kw: Any) -> dict[str, Any]:
+def sess(
+    sid: str, day: int = 0, start: str = "09:00", end: str = "13:00", **kw: Any
+) -> dict[str, Any]:
     """A cardiology clinic at HSK on MONDAY + day."""
-    base = {"id": sid, "site": "HSK", "date": (MONDAY + dt.timedelta(days=day)).isoformat(),
-            "start": start, "end": end, "activity": "clinical", "specialty": "cardiology"}
+    base = {
+        "id": sid,
+        "site": "HSK",
+        "date": (MONDAY + dt.timedelta(days=day)).isoformat(),
+        "start": start,
+        "end": end,
+        "activity": "clinical",
+        "specialty": "cardiology",
+    }
     return base | kw
 
 
-def need(sid: str, low: int = 1, pref: int | None = None, most: int | None = None,
-         role: str = "doctor") -> dict[str, Any]:
+def need(
+    sid: str, low: int = 1, pref: int | None = None, most: int | None = None, role: str = "doctor"
+) -> dict[str, Any]:
     return {"session": sid, "role": role, "min": low, "preferred": pref, "max": most}
 
 
@@ -51,15 +68,24 @@ def make(
     **tables: list[dict[str, Any]],
 ) -> Instance:
     """An instance; needs default to one doctor (min 1) per session, rules to none beyond the always-on."""
-    horizon = {"start": MONDAY.isoformat(), "end": (MONDAY + dt.timedelta(days=7 * weeks - 1)).isoformat()}
+    horizon = {
+        "start": MONDAY.isoformat(),
+        "end": (MONDAY + dt.timedelta(days=7 * weeks - 1)).isoformat(),
+    }
     issues: list[Any] = []
     data: dict[str, Any] = {"horizon": horizon, "rules": rules or {}}
     if calendar is not None:
         data["calendar"] = calendar
     ruleset = parse_rules(data, "rules.yaml", issues)
     assert ruleset is not None, issues
-    return Instance.model_validate({
-        "sites": SITES, "travel": TRAVEL, "clinicians": clinicians, "sessions": sessions,
-        "needs": needs if needs is not None else [need(s["id"]) for s in sessions],
-        "rules": ruleset, **tables,
-    })
+    return Instance.model_validate(
+        {
+            "sites": SITES,
+            "travel": TRAVEL,
+            "clinicians": clinicians,
+            "sessions": sessions,
+            "needs": needs if needs is not None else [need(s["id"]) for s in sessions],
+            "rules": ruleset,
+            **tables,
+        }
+    )

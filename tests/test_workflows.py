@@ -33,22 +33,66 @@ def three_days(root: Path) -> Path:
     A wants Monday and Tuesday (5 each), B wants Wednesday (5): the optimum A, A, B costs 0.
     """
     root.mkdir(parents=True)
-    write_csv(root / "sites.csv", [{"id": "HSK", "name": "Hong Kong Sanatorium & Hospital", "kind": "private_hospital"}])
-    write_csv(root / "clinicians.csv", [
-        {"id": c, "name": f"Dr {c}", "role": "doctor", "institution": "HKU", "appointment": "affiliation_secondee",
-         "specialties": "cardiology", "privileges": "HSK"} for c in "ABC"])
+    write_csv(
+        root / "sites.csv",
+        [{"id": "HSK", "name": "Hong Kong Sanatorium & Hospital", "kind": "private_hospital"}],
+    )
+    write_csv(
+        root / "clinicians.csv",
+        [
+            {
+                "id": c,
+                "name": f"Dr {c}",
+                "role": "doctor",
+                "institution": "HKU",
+                "appointment": "affiliation_secondee",
+                "specialties": "cardiology",
+                "privileges": "HSK",
+            }
+            for c in "ABC"
+        ],
+    )
     days = {"S1": "2026-12-07", "S2": "2026-12-08", "S3": "2026-12-09"}
-    write_csv(root / "sessions.csv", [
-        {"id": s, "site": "HSK", "date": d, "start": "09:00", "end": "13:00", "activity": "clinical",
-         "specialty": "cardiology"} for s, d in days.items()])
-    write_csv(root / "needs.csv", [{"session": s, "role": "doctor", "min": 1, "preferred": 1, "max": 1} for s in days])
-    write_csv(root / "requests.csv", [
-        {"clinician": "A", "kind": "want", "weight": 5, "session": "S1"},
-        {"clinician": "A", "kind": "want", "weight": 5, "session": "S2"},
-        {"clinician": "B", "kind": "want", "weight": 5, "session": "S3"}])
-    (root / "rules.yaml").write_text(yaml.safe_dump({
-        "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
-        "rules": {"cover_min": {}, "cover_max": {}, "requests": {"weight": 1}, "continuity": {"weight": 1}}}))
+    write_csv(
+        root / "sessions.csv",
+        [
+            {
+                "id": s,
+                "site": "HSK",
+                "date": d,
+                "start": "09:00",
+                "end": "13:00",
+                "activity": "clinical",
+                "specialty": "cardiology",
+            }
+            for s, d in days.items()
+        ],
+    )
+    write_csv(
+        root / "needs.csv",
+        [{"session": s, "role": "doctor", "min": 1, "preferred": 1, "max": 1} for s in days],
+    )
+    write_csv(
+        root / "requests.csv",
+        [
+            {"clinician": "A", "kind": "want", "weight": 5, "session": "S1"},
+            {"clinician": "A", "kind": "want", "weight": 5, "session": "S2"},
+            {"clinician": "B", "kind": "want", "weight": 5, "session": "S3"},
+        ],
+    )
+    (root / "rules.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "horizon": {"start": "2026-12-07", "end": "2026-12-13"},
+                "rules": {
+                    "cover_min": {},
+                    "cover_max": {},
+                    "requests": {"weight": 1},
+                    "continuity": {"weight": 1},
+                },
+            }
+        )
+    )
     return root
 
 
@@ -66,11 +110,35 @@ def test_repair_after_one_absence_changes_the_fewest_assignments(tmp_path: Path)
     assert run("solve", str(inst), "--out", str(tmp_path / "pub"), *FAST).exit_code == 0
     assert roster_pairs(tmp_path / "pub") == [("A", "S1"), ("A", "S2"), ("B", "S3")]
     # A falls sick on Tuesday, published on Monday evening: S1 is in the past and frozen.
-    (tmp_path / "sick.yaml").write_text(yaml.safe_dump({"add": {"unavailability": [
-        {"clinician": "A", "start": "2026-12-08", "end": "2026-12-08", "reason": "sick leave"}]}}))
-    result = run("repair", str(inst), "--published", str(tmp_path / "pub" / "roster.csv"),
-                 "--changes", str(tmp_path / "sick.yaml"), "--from", "2026-12-08", "--out", str(tmp_path / "fix"),
-                 *FAST)
+    (tmp_path / "sick.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "add": {
+                    "unavailability": [
+                        {
+                            "clinician": "A",
+                            "start": "2026-12-08",
+                            "end": "2026-12-08",
+                            "reason": "sick leave",
+                        }
+                    ]
+                }
+            }
+        )
+    )
+    result = run(
+        "repair",
+        str(inst),
+        "--published",
+        str(tmp_path / "pub" / "roster.csv"),
+        "--changes",
+        str(tmp_path / "sick.yaml"),
+        "--from",
+        "2026-12-08",
+        "--out",
+        str(tmp_path / "fix"),
+        *FAST,
+    )
     assert result.exit_code == 0, result.output
     # The fewest changes: A off S2 (forced) and one doctor onto S2 = 2. B could take S2 and C S3
     # (4 changes) or C takes S2 (2 changes): C takes S2. A's missed want costs 5 either way.
@@ -86,23 +154,44 @@ def test_repair_after_one_absence_changes_the_fewest_assignments(tmp_path: Path)
     assert summary["checker"]["objective"] == 5
     with (tmp_path / "fix" / "changes.csv").open() as f:
         assert [(r["clinician"], r["change"], r["session"]) for r in csv.DictReader(f)] == [
-            ("A", "removed", "S2"), ("C", "added", "S2")]
+            ("A", "removed", "S2"),
+            ("C", "added", "S2"),
+        ]
 
 
 def test_repair_freezes_the_past_and_honours_max_changes(tmp_path: Path) -> None:
     before = load_instance(three_days(tmp_path / "week"))
     published = [("A", "S1"), ("A", "S2"), ("B", "S3")]
     # A is away on Monday, but Monday is before --from: the frozen past cannot be repaired.
-    after = apply_changes(before, {"add": {"unavailability": [
-        {"clinician": "A", "start": "2026-12-07", "end": "2026-12-07"}]}}, "sick.yaml")
-    frozen = repair(before, after, published, RepairSettings(dt.datetime(2026, 12, 8)), SolveParams(workers=1))
+    after = apply_changes(
+        before,
+        {
+            "add": {
+                "unavailability": [{"clinician": "A", "start": "2026-12-07", "end": "2026-12-07"}]
+            }
+        },
+        "sick.yaml",
+    )
+    frozen = repair(
+        before, after, published, RepairSettings(dt.datetime(2026, 12, 8)), SolveParams(workers=1)
+    )
     assert len(frozen.frozen_problems) == 1 and "A on S1" in frozen.frozen_problems[0]
     # From Monday on, two changes are needed; a cap of one cannot be met.
-    capped = repair(before, after, published, RepairSettings(dt.datetime(2026, 12, 7), max_changes=1),
-                    SolveParams(workers=1))
+    capped = repair(
+        before,
+        after,
+        published,
+        RepairSettings(dt.datetime(2026, 12, 7), max_changes=1),
+        SolveParams(workers=1),
+    )
     assert capped.result.status.value == "INFEASIBLE"
-    free = repair(before, after, published, RepairSettings(dt.datetime(2026, 12, 7), max_changes=2),
-                  SolveParams(workers=1))
+    free = repair(
+        before,
+        after,
+        published,
+        RepairSettings(dt.datetime(2026, 12, 7), max_changes=2),
+        SolveParams(workers=1),
+    )
     assert free.n_changes == 2
     assert ("A", "S2") in free.result.assignments and ("B", "S3") in free.result.assignments
 
@@ -113,8 +202,16 @@ def test_set_override_changes_the_objective_as_expected(tmp_path: Path) -> None:
     (inst / "unavailability.csv").write_text("clinician,start,end\nB,2026-12-09,2026-12-09\n")
     base = run("solve", str(inst), "--out", str(tmp_path / "a"), "--json", *FAST)
     assert json.loads(base.output)["objective"] == 5
-    doubled = run("solve", str(inst), "--out", str(tmp_path / "b"), "--json", "--set", "rules.requests.weight=3",
-                  *FAST)
+    doubled = run(
+        "solve",
+        str(inst),
+        "--out",
+        str(tmp_path / "b"),
+        "--json",
+        "--set",
+        "rules.requests.weight=3",
+        *FAST,
+    )
     assert json.loads(doubled.output)["objective"] == 15
     assert json.loads(doubled.output)["settings"]["overrides"] == {"rules.requests.weight": 3}
 
@@ -122,19 +219,37 @@ def test_set_override_changes_the_objective_as_expected(tmp_path: Path) -> None:
 def test_scenario_file_and_compare(tmp_path: Path) -> None:
     inst = three_days(tmp_path / "week")
     scenario = tmp_path / "no-a.yaml"
-    scenario.write_text(yaml.safe_dump({"base": "week", "name": "without-a",
-                                        "remove": {"clinicians": ["A"]},
-                                        "set": {"rules.requests.weight": 2}}))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "base": "week",
+                "name": "without-a",
+                "remove": {"clinicians": ["A"]},
+                "set": {"rules.requests.weight": 2},
+            }
+        )
+    )
     name, changed = load_scenario(scenario)
     assert name == "without-a"
     assert [c.id for c in changed.clinicians] == ["B", "C"]
     assert len(changed.requests) == 1  # A's two requests went with A
     assert run("solve", str(inst), "--out", str(tmp_path / "base"), *FAST).exit_code == 0
-    result = run("sweep", str(scenario), "--out", str(tmp_path / "sweep"), "--time-limit", "10", "--jobs", "1")
+    result = run(
+        "sweep",
+        str(scenario),
+        "--out",
+        str(tmp_path / "sweep"),
+        "--time-limit",
+        "10",
+        "--jobs",
+        "1",
+    )
     assert result.exit_code == 0, result.output
     # Without A, B keeps Wednesday (its want met); B or C cover Monday and Tuesday at no cost.
     assert ("B", "S3") in roster_pairs(tmp_path / "sweep" / "without-a")
-    compared = run("compare", str(tmp_path / "base"), str(tmp_path / "sweep" / "without-a"), "--json")
+    compared = run(
+        "compare", str(tmp_path / "base"), str(tmp_path / "sweep" / "without-a"), "--json"
+    )
     table = json.loads(compared.output)
     assert table["rows"]["objective"] == [0, 0]
     assert table["rows"]["requests_met"] == ["3/3", "1/1"]
@@ -146,8 +261,18 @@ def test_scenario_file_and_compare(tmp_path: Path) -> None:
 def test_scenario_with_a_bad_row_names_it(tmp_path: Path) -> None:
     three_days(tmp_path / "week")
     scenario = tmp_path / "bad.yaml"
-    scenario.write_text(yaml.safe_dump({"base": "week", "add": {"unavailability": [
-        {"clinician": "Z", "start": "2026-12-08", "end": "2026-12-08"}]}}))
+    scenario.write_text(
+        yaml.safe_dump(
+            {
+                "base": "week",
+                "add": {
+                    "unavailability": [
+                        {"clinician": "Z", "start": "2026-12-08", "end": "2026-12-08"}
+                    ]
+                },
+            }
+        )
+    )
     result = run("sweep", str(scenario), "--out", str(tmp_path / "out"), "--jobs", "1")
     assert result.exit_code == 2
     assert "bad.yaml, column 'add.unavailability[1].clinician': unknown clinician" in result.output
