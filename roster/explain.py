@@ -57,9 +57,9 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
     cover_min = inst.rules.rules.cover_min
     if cover_min is not None and cover_min.hard:
         for gap in cover_gaps(problem):
-            s = inst.session_by_id[gap.session]
+            short = inst.session_by_id[gap.session]
             out.append(
-                f"{_session_words(inst, s)} needs {gap.minimum} {gap.role}, but only {gap.eligible} "
+                f"{_session_words(inst, short)} needs {gap.minimum} {gap.role}, but only {gap.eligible} "
                 f"are eligible and {gap.available} of them available"
             )
     bounds = inst.rules.rules.allocation_bounds

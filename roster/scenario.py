@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from roster.domain import ROW_MODELS, TABLES, Instance, InstanceProblems, Row
+from roster.domain import ROW_MODELS, TABLES, Instance, InstanceProblems
 from roster.io import InputError, InputIssue, apply_overrides, load_instance, parse_rules
 
 CHANGE_KEYS = ("set", "add", "remove")
@@ -105,7 +105,7 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
         if parsed is not None:
             rules = parsed
 
-    tables: dict[str, list[Row]] = {t: list(getattr(instance, t)) for t in TABLES}
+    tables: dict[str, list[Any]] = {t: list(getattr(instance, t)) for t in TABLES}
     removed = _remove(data.get("remove") or {}, instance, label, issues)
     tables["clinicians"] = [c for c in tables["clinicians"] if c.id not in removed["clinicians"]]
     tables["sessions"] = [s for s in tables["sessions"] if s.id not in removed["sessions"]]
@@ -178,7 +178,10 @@ def _remove(
             InputIssue(label, None, "remove", None, "expected a mapping: clinicians, sessions")
         )
         return out
-    known = {"clinicians": instance.clinician_by_id, "sessions": instance.session_by_id}
+    known: dict[str, dict[str, Any]] = {
+        "clinicians": dict(instance.clinician_by_id),
+        "sessions": dict(instance.session_by_id),
+    }
     for table, ids in spec.items():
         if table not in REMOVABLE:
             issues.append(

@@ -142,7 +142,7 @@ def explain(problem: ProblemData, time_limit: float = 60.0) -> Explanation:
     """A minimal infeasible set of groups (deletion filter over CP-SAT's own core)."""
     t0 = time.perf_counter()
     grouped = build_grouped(problem)
-    grouped.model.clear_objective()
+    grouped.model.clear_objective()  # type: ignore[no-untyped-call]
     groups = sorted(grouped.switches)
     model = grouped.model
     model.add_assumptions([grouped.switches[g] for g in groups])
