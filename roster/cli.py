@@ -127,8 +127,10 @@ def solve(
                    "rules.cover_min.hard=false to see the least bad roster.", err=True)
         sys.exit(EXIT_INFEASIBLE)
     if result.status.value == "INFEASIBLE":
-        click.echo("The hard rules cannot all hold together; no roster was written. Relax a rule "
-                   "(for example --set rules.cover_min.hard=false) to see what breaks.", err=True)
+        click.echo("The hard rules cannot all hold together; no roster was written.", err=True)
+        _quick_explanation(inst, max(5.0, min(30.0, time_limit / 4)))
+        click.echo(f"Run `roster explain {instance} --relax` for the least bad roster and what it breaks.",
+                   err=True)
         sys.exit(EXIT_INFEASIBLE)
     if not result.status.has_solution:
         click.echo(f"No roster found within {time_limit:g} s (status {result.status.value}); "
@@ -150,6 +152,18 @@ def solve(
         say(f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
             f"{len(outcome.check.hard_violations)} hard violations)")
     say(f"Wrote roster.csv, clinicians.csv, coverage.csv, summary.json, instance.json to {out_dir}")
+
+
+def _quick_explanation(inst: Any, time_limit: float) -> None:
+    """The minimal conflicting set, when it can be found in a few seconds."""
+    from roster.explain import diagnose
+
+    diagnosis = diagnose(inst, time_limit)
+    if diagnosis.explanation.status != "INFEASIBLE":
+        return
+    click.echo("These requirements cannot all hold (drop any one and the rest can):", err=True)
+    for i, line in enumerate(diagnosis.sentences, 1):
+        click.echo(f"  {i}. {line}", err=True)
 
 
 @main.command()

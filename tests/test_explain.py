@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from click.testing import CliRunner
 from factory import doc, make, need, sess
 
+from roster.cli import main
 from roster.domain import Instance
 from roster.explain import diagnose, relax
 from solver.explain import _feasible, build_grouped, explain
@@ -97,3 +101,40 @@ def test_weekly_limit_against_teaching_minimum() -> None:
 def test_a_feasible_instance_has_nothing_to_explain() -> None:
     inst = make([doc("A")], [sess("S1")], rules={"cover_min": {}})
     assert explain(build_problem(inst), 10).status == "FEASIBLE"
+
+
+def test_solve_on_an_infeasible_instance_prints_the_minimal_set(tmp_path: Path) -> None:
+    # Monday: B is on leave, so A must cover the HSK morning clinic, and only A may teach at QMH
+    # from 13:00, but HSK to QMH takes 25 minutes. The cheap cover check passes; the solve fails.
+    inst = tmp_path / "week"
+    inst.mkdir()
+    files = {
+        "sites.csv": "id,name,kind\nHSK,Hong Kong Sanatorium & Hospital,private_hospital\n"
+        "QMH,Queen Mary Hospital,public_hospital\n",
+        "travel.csv": "from_site,to_site,minutes\nHSK,QMH,25\n",
+        "clinicians.csv": "id,name,role,institution,appointment,specialties,privileges,teacher\n"
+        "A,Dr A,doctor,HKU,other,cardiology,HSK;QMH,true\nB,Dr B,doctor,HKU,other,cardiology,HSK,false\n",
+        "sessions.csv": "id,site,date,start,end,activity,specialty\n"
+        "S1,HSK,2026-12-07,09:00,13:00,clinical,cardiology\n"
+        "S2,QMH,2026-12-07,13:00,17:00,teaching,cardiology\n",
+        "needs.csv": "session,role,min\nS1,doctor,1\nS2,doctor,1\n",
+        "unavailability.csv": "clinician,start,end,reason\nB,2026-12-07,2026-12-07,annual leave\n",
+        "rules.yaml": "horizon: {start: 2026-12-07, end: 2026-12-13}\nrules:\n  cover_min:\n",
+    }
+    for name, text in files.items():
+        (inst / name).write_text(text)
+    result = CliRunner().invoke(main, ["solve", str(inst), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 3
+    assert not (tmp_path / "out").exists()
+    lines = result.output.splitlines()
+    start = lines.index("These requirements cannot all hold (drop any one and the rest can):")
+    assert lines[start + 1 : start + 5] == [
+        "  1. Dr B is unavailable Mon 7 Dec 00:00 to Tue 8 Dec 00:00 (annual leave)",
+        "  2. Mon 7 Dec 09:00-13:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) needs at "
+        "least 1 doctor; eligible: Dr A, Dr B; of them unavailable: Dr B (Mon 7 Dec 00:00 to Tue 8 Dec "
+        "00:00 (annual leave))",
+        "  3. Mon 7 Dec 13:00-17:00, Queen Mary Hospital cardiology teaching (S2) needs at least 1 doctor; "
+        "eligible: Dr A",
+        "  4. Dr A cannot be in two places at once, counting travel between sites in the week of Mon 7 Dec",
+    ]
+    assert "roster explain" in lines[-1]
