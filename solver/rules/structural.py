@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from ortools.sat.python import cp_model
 
 from roster.rules import AvailabilityParams, EligibilityParams, NoOverlapParams
@@ -30,22 +32,50 @@ def add_no_overlap(
 ) -> list[Term]:
     """Two sessions a, b of one clinician need a.end + gap(a, b) <= b.start or the reverse.
 
-    x[c, a] + x[c, b] <= 1 for every incompatible pair; sessions sorted by start, so the scan
-    stops once b starts after a ends plus the largest possible gap.
+    Encoded with at-most-one constraints over cliques of the conflict graph, not pair by pair:
+    sessions that overlap in time all contain the start of the latest of them, so one
+    at-most-one per start time covers every such pair (the maximal cliques of an interval graph).
+    The sessions that end before b starts but too close to it for the gap (travel) are split into
+    groups that share a moment in time; each group with b is a clique too.
     """
-    max_gap = max([params.min_gap_minutes, *(m for row in problem.travel for m in row)]) if params.travel \
-        else params.min_gap_minutes
     sessions = problem.sessions
+    reach = max(s.end - s.start for s in sessions) + max(
+        [params.min_gap_minutes, *(m for row in problem.travel for m in row)]
+    ) if sessions else 0
     for items in v.by_clinician:
-        for i, (a, xa) in enumerate(items):
-            sa = sessions[a]
-            for b, xb in items[i + 1:]:
-                sb = sessions[b]
-                if sb.start >= sa.end + max_gap:
-                    break
-                if not _compatible(problem, params, a, b):
-                    model.add_at_most_one([xa, xb])
+        seen: set[tuple[int, ...]] = set()
+        starts = [sessions[s].start for s, _ in items]
+        for i, (b, _) in enumerate(items):
+            sb = sessions[b]
+            # only sessions starting within `reach` before b can overlap it or be too close
+            first = bisect.bisect_left(starts, sb.start - reach)
+            running = tuple(j for j in range(first, i + 1) if sessions[items[j][0]].end > sb.start)
+            too_close = [
+                j
+                for j in range(first, i)
+                if sessions[items[j][0]].end <= sb.start
+                and not _compatible(problem, params, items[j][0], b)
+            ]
+            groups = [running] + [(*g, i) for g in _shared_moments(items, too_close, problem)]
+            for clique in groups:
+                if len(clique) > 1 and clique not in seen:
+                    seen.add(clique)
+                    model.add_at_most_one([items[j][1] for j in clique])
     return []
+
+
+def _shared_moments(
+    items: tuple[tuple[int, cp_model.IntVar], ...], indices: list[int], problem: ProblemData
+) -> list[tuple[int, ...]]:
+    """Split intervals into groups that each share a moment (greedy by earliest end: optimal)."""
+    by_end = sorted(indices, key=lambda j: problem.sessions[items[j][0]].end)
+    groups: list[tuple[int, ...]] = []
+    while by_end:
+        moment = problem.sessions[items[by_end[0]][0]].end
+        group = tuple(sorted(j for j in by_end if problem.sessions[items[j][0]].start < moment))
+        groups.append(group)
+        by_end = [j for j in by_end if j not in group]
+    return groups
 
 
 def _gap(problem: ProblemData, params: NoOverlapParams, a: int, b: int) -> int:
