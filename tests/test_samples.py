@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {
     # sample folder: its proven optimal objective
     "hksh-affiliation-week": 32,
-    "dual-track-cohort": 114,
+    "dual-track-cohort": 78,
 }
 
 
