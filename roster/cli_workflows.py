@@ -232,6 +232,17 @@ def repair(
             f"(status {result.status.value}); nothing was written.",
             err=True,
         )
+        if outcome.why:
+            click.echo(
+                "These requirements cannot all hold (drop any one and the rest can):", err=True
+            )
+            for i, line in enumerate(outcome.why, 1):
+                click.echo(f"  {i}. {line}", err=True)
+            click.echo(
+                "A change file may relax a rule for the repair, e.g. "
+                "set: {rules.allocation_bounds.hard: false}.",
+                err=True,
+            )
         sys.exit(3)
     rules_objective = (result.objective or 0) - result.objective_by_rule.get("changes", 0)
     data = summary(

@@ -11,7 +11,7 @@ from roster.domain import Instance, Session
 from solver.diagnose import cover_gaps
 from solver.explain import Explanation, Group, explain, solve_relaxed
 from solver.problem import ProblemData, build_problem
-from solver.solve import SolveParams
+from solver.solve import Customize, SolveParams
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             if group.week < 0
             else f" in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
         )
+        if group.kind == "published":
+            return f"{c.name}'s assignments before the repair's start stay as published{week}"
         if group.kind == "availability":
             return f"{c.name} is unavailable " + "; ".join(_absences(inst, c.id))
         if group.kind == "no_overlap":
@@ -160,13 +162,17 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
                 parts.append(f"{a.activity} {word} {rng} per {a.period}")
             return f"{c.name}'s time allocation: {'; '.join(parts)}{week}"
         return f"{group.kind} for {c.name}{week}"
+    if group.kind == "published":
+        return "the repair changes no more assignments than --max-changes allows"
     return f"the {group.kind} rule"
 
 
-def diagnose(inst: Instance, time_limit: float = 60.0) -> Diagnosis:
+def diagnose(
+    inst: Instance, time_limit: float = 60.0, customize: Customize | None = None
+) -> Diagnosis:
     problem = build_problem(inst)
     cheap = cheap_checks(inst, problem)
-    explanation = explain(problem, time_limit)
+    explanation = explain(problem, time_limit, customize)
     sentences = tuple(describe(inst, problem, g) for g in explanation.groups)
     return Diagnosis(tuple(cheap), explanation, sentences)
 

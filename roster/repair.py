@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from roster.check import CheckReport, check_roster
 from roster.domain import Instance
+from roster.explain import diagnose
 from solver.problem import ProblemData, build_problem
 from solver.result import Result, SolveStatus
 from solver.solve import SolveParams, solve
@@ -54,6 +55,7 @@ class RepairOutcome:
     old_objective: int | None  # the published roster, scored by the checker on the old instance
     check: CheckReport | None  # the new roster, scored by the checker on the changed instance
     frozen_problems: tuple[str, ...] = ()  # frozen published assignments that no longer hold
+    why: tuple[str, ...] = ()  # when no repair exists: a minimal set of conflicting requirements
 
     @property
     def n_changes(self) -> int:
@@ -86,7 +88,17 @@ def repair(
 
     result = solve(problem, params, hint=kept, customize=customize)
     if not result.status.has_solution:
-        return RepairOutcome(result, cancelled, old, None)
+        # why: the rules' hard groups plus the frozen past, each clinician-week a group
+        frozen_only = RepairSettings(
+            settings.start, 0, 0, settings.notice_days, settings.max_changes
+        )
+
+        def freeze(model: cp_model.CpModel, p: ProblemData, v: Variables) -> dict[str, list[Term]]:
+            _add_changes(model, p, v, after, kept, frozen_only)
+            return {}
+
+        diagnosis = diagnose(after, min(60.0, params.time_limit), freeze)
+        return RepairOutcome(result, cancelled, old, None, why=diagnosis.sentences)
     new = set(result.assignments)
     changes = [Change(c, s, "removed") for c, s in kept if (c, s) not in new]
     changes += [Change(c, s, "added") for c, s in sorted(new - set(kept))]
@@ -122,12 +134,19 @@ def _add_changes(
     kept: list[tuple[str, str]],
     settings: RepairSettings,
 ) -> list[Term]:
-    """Freeze the past; x != published costs cost(session) per pair; optionally cap the count."""
+    """Freeze the past; x != published costs cost(session) per pair; optionally cap the count.
+
+    A published pair that is dropped costs cost * (1 - x) = cost * 1 - cost * x, so no auxiliary
+    variable or definitional constraint is needed (an explanation then sees only requirements).
+    """
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
     sess = {s.id: i for i, s in enumerate(problem.sessions)}
     was = {(clin[c], sess[s]) for c, s in kept}
+    one = model.new_constant(1)
     terms: list[Term] = []
-    changed: list[cp_model.LinearExpr] = []
+    dropped: list[cp_model.IntVar] = []  # published pairs: a change when x = 0
+    added: list[cp_model.IntVar] = []  # other pairs: a change when x = 1
+    constant = 0
     for pair, x in v.x.items():
         session = after.session_by_id[problem.sessions[pair[1]].id]
         if session.start_at < settings.start:
@@ -135,22 +154,22 @@ def _add_changes(
             continue
         cost = settings.cost(session.start_at)
         if pair in was:
-            off = model.new_bool_var(f"changed[{pair}]")
-            model.add(off == 1 - x)
-            terms.append((cost, off))
-            changed.append(off)
+            terms += [(cost, one), (-cost, x)]
+            dropped.append(x)
         else:
             terms.append((cost, x))
-            changed.append(x)
+            added.append(x)
     forced = [pair for pair in was if pair not in v.x]  # published pairs no longer eligible
-    if forced:
-        one = model.new_constant(1)
-        for pair in forced:
-            terms.append(
-                (settings.cost(after.session_by_id[problem.sessions[pair[1]].id].start_at), one)
-            )
+    for pair in forced:
+        terms.append(
+            (settings.cost(after.session_by_id[problem.sessions[pair[1]].id].start_at), one)
+        )
     if settings.max_changes is not None:
-        model.add(cp_model.LinearExpr.sum(changed) + len(forced) <= settings.max_changes)
+        constant = len(dropped) + len(forced)
+        model.add(
+            constant - cp_model.LinearExpr.sum(dropped) + cp_model.LinearExpr.sum(added)
+            <= settings.max_changes
+        )
     return terms
 
 

@@ -13,14 +13,15 @@ clinicians and sessions whose variables they use. The builders need not know abo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from ortools.sat.python import cp_model
 
 from solver.problem import ProblemData
 from solver.rules import BUILDERS
-from solver.solve import SolveParams
+from solver.solve import Customize, SolveParams
 from solver.variables import Term, Variables, make_variables
 
 
@@ -70,7 +71,11 @@ def _group_of(
 
 
 def build_grouped(
-    problem: ProblemData, relax: set[Group] | None = None, penalty: int = 0
+    problem: ProblemData,
+    relax: set[Group] | None = None,
+    penalty: int = 0,
+    customize: Customize | None = None,
+    customize_kind: str = "published",
 ) -> _GroupedModel:
     """The model with a switch on every group of hard constraints (soft rules stay as they are).
 
@@ -82,10 +87,28 @@ def build_grouped(
     var_sessions = {x.index: pair for pair, x in v.x.items()}
     out = _GroupedModel(model, v)
     proto = model.proto
-    for kind, params in problem.rules.active().items():
+    steps: list[tuple[str, bool, Callable[[], list[Term]]]] = [
+        (
+            kind,
+            bool(getattr(params, "hard", False)),
+            partial(BUILDERS[kind], model, problem, v, params),
+        )
+        for kind, params in problem.rules.active().items()
+    ]
+    if customize is not None:
+        # a run's own hard constraints (a repair's frozen past), grouped like a rule's
+        run_own = customize
+        steps.append(
+            (
+                customize_kind,
+                True,
+                lambda: [t for ts in run_own(model, problem, v).values() for t in ts],
+            )
+        )
+    for kind, hard, build in steps:
         first = len(proto.constraints)
-        terms = BUILDERS[kind](model, problem, v, params)
-        if not getattr(params, "hard", False):
+        terms = build()
+        if not hard:
             out.soft_terms += terms
             continue
         for index in range(first, len(proto.constraints)):
@@ -138,10 +161,12 @@ def _feasible(grouped: _GroupedModel, on: Iterable[Group], time_limit: float) ->
     return False if code == cp_model.INFEASIBLE else None
 
 
-def explain(problem: ProblemData, time_limit: float = 60.0) -> Explanation:
+def explain(
+    problem: ProblemData, time_limit: float = 60.0, customize: Customize | None = None
+) -> Explanation:
     """A minimal infeasible set of groups (deletion filter over CP-SAT's own core)."""
     t0 = time.perf_counter()
-    grouped = build_grouped(problem)
+    grouped = build_grouped(problem, customize=customize)
     grouped.model.clear_objective()  # type: ignore[no-untyped-call]
     groups = sorted(grouped.switches)
     model = grouped.model
