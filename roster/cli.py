@@ -88,7 +88,11 @@ def solve(
     instance: str, out_dir: str, time_limit: float, workers: int, seed: int, hint_path: str | None,
     sets: tuple[str, ...], log: bool, quiet: bool, as_json: bool,
 ) -> None:
-    """Solve an instance and write roster.csv, clinicians.csv, coverage.csv and summary.json.
+    """Solve an instance and write roster.csv, roster.xlsx, clinicians.csv, coverage.csv and
+    summary.json (and instance.json, for `roster export` and `roster report`).
+
+    On a terminal a live line shows the elapsed time, the incumbent, the bound and the gap; in a
+    log it prints plain lines instead. --quiet prints only errors; --json prints the summary.
 
     Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold, 4 no roster found in time.
 
@@ -96,6 +100,7 @@ def solve(
     Example:
       roster solve data/samples/hksh-affiliation-week --out out/ --time-limit 30 --workers 2
     """
+    from roster.progress import SolveDisplay
     from roster.solving import output_files, solve_instance, summary
     from solver.solve import SolveParams
 
@@ -111,11 +116,10 @@ def solve(
     say(f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
         f"time limit {time_limit:g} s, {workers} workers")
 
-    def progress(p: Any) -> None:
-        gap = "" if p.bound is None else f"  gap {max(0.0, p.objective - p.bound) / max(1.0, abs(p.objective)):.2%}"
-        say(f"  {p.seconds:7.2f} s  objective {p.objective:,.0f}  bound {p.bound:,.0f}{gap}")
-
-    outcome = solve_instance(inst, params, hint=hint, on_progress=progress)
+    # live on a terminal, plain lines in logs; beside CP-SAT's own log (--log), plain lines too
+    live = False if log else None
+    with SolveDisplay(time_limit=time_limit, quiet=quiet or as_json, live=live) as display:
+        outcome = solve_instance(inst, params, hint=hint, on_progress=display.update)
     result = outcome.result
     if outcome.cover_gaps:
         click.echo("The hard rules cannot all hold: these sessions need more clinicians than are eligible "
@@ -151,7 +155,8 @@ def solve(
     if outcome.check is not None and (outcome.check.hard_violations or outcome.check.objective != result.objective):
         say(f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
             f"{len(outcome.check.hard_violations)} hard violations)")
-    say(f"Wrote roster.csv, clinicians.csv, coverage.csv, summary.json, instance.json to {out_dir}")
+    say(f"Wrote roster.csv, roster.xlsx, clinicians.csv, coverage.csv, summary.json, instance.json "
+        f"to {out_dir}")
 
 
 def _quick_explanation(inst: Any, time_limit: float) -> None:

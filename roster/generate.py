@@ -15,6 +15,7 @@ Everything follows from the seed (``random.Random(seed)``); the same arguments g
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import math
@@ -87,105 +88,20 @@ SPECIALTIES: tuple[tuple[str, str], ...] = (
     ("psychiatry", "PSY"),
 )
 
-SURNAMES = (
-    "Chan",
-    "Wong",
-    "Lee",
-    "Cheung",
-    "Lau",
-    "Ng",
-    "Ho",
-    "Leung",
-    "Lam",
-    "Yeung",
-    "Tsang",
-    "Chow",
-    "Tse",
-    "Yip",
-    "Kwok",
-    "Mak",
-    "Fung",
-    "Choi",
-    "Lo",
-    "Tang",
-    "Siu",
-    "Kwan",
-    "Law",
-    "Chu",
-    "Hui",
-    "Tam",
-    "Li",
-    "Wan",
-    "Szeto",
-    "Kong",
-    "Pang",
-    "Ma",
-    "Chiu",
-    "Sin",
-    "Yuen",
-    "To",
-    "Poon",
-    "Lui",
-    "Au Yeung",
-    "Cheng",
-    "Wu",
-    "So",
-    "Tong",
-    "Kam",
-    "Hung",
-    "Ip",
-    "Fok",
-    "Shum",
-    "Yu",
-    "Lai",
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(","))
+
+
+SURNAMES = _names(
+    "Chan, Wong, Lee, Cheung, Lau, Ng, Ho, Leung, Lam, Yeung, Tsang, Chow, Tse, Yip, Kwok, Mak, "
+    "Fung, Choi, Lo, Tang, Siu, Kwan, Law, Chu, Hui, Tam, Li, Wan, Szeto, Kong, Pang, Ma, Chiu, "
+    "Sin, Yuen, To, Poon, Lui, Au Yeung, Cheng, Wu, So, Tong, Kam, Hung, Ip, Fok, Shum, Yu, Lai"
 )
-SYLLABLES = (
-    "Ka",
-    "Wing",
-    "Siu",
-    "Hoi",
-    "Chun",
-    "Wai",
-    "Man",
-    "Kit",
-    "Yan",
-    "Ming",
-    "Fung",
-    "Lam",
-    "Yee",
-    "Ling",
-    "Tak",
-    "Kin",
-    "Ho",
-    "Sze",
-    "Hiu",
-    "Tung",
-    "Pui",
-    "Yuk",
-    "Chi",
-    "Hang",
-    "Kwok",
-    "Keung",
-    "Lok",
-    "Suet",
-    "Ying",
-    "Tsz",
-    "Pak",
-    "Hei",
-    "Yu",
-    "Lun",
-    "Kai",
-    "Mei",
-    "Kuen",
-    "Ting",
-    "Chak",
-    "Sing",
-    "Wah",
-    "Shan",
-    "Yin",
-    "Lai",
-    "Kei",
-    "Hin",
+SYLLABLES = _names(
+    "Ka, Wing, Siu, Hoi, Chun, Wai, Man, Kit, Yan, Ming, Fung, Lam, Yee, Ling, Tak, Kin, Ho, Sze, "
+    "Hiu, Tung, Pui, Yuk, Chi, Hang, Kwok, Keung, Lok, Suet, Ying, Tsz, Pak, Hei, Yu, Lun, Kai, "
+    "Mei, Kuen, Ting, Chak, Sing, Wah, Shan, Yin, Lai, Kei, Hin"
 )
 
 PROFESSOR = "clinical professor"
@@ -766,7 +682,7 @@ def generate_rules(weeks: int, start: dt.date = MONDAY) -> dict[str, Any]:
     return {
         "horizon": {"start": start.isoformat(), "end": end.isoformat()},
         "calendar": {"public_holidays": "hong_kong", "am_until": "12:00", "evening_from": "17:00"},
-        "rules": RULES,
+        "rules": copy.deepcopy(RULES),
     }
 
 

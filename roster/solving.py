@@ -9,6 +9,7 @@ from typing import Any
 
 from roster.check import CheckReport, check_roster
 from roster.domain import Instance
+from roster.export_xlsx import workbook_bytes
 from roster.io import json_bytes, table_bytes
 from roster.report import (
     CLINICIAN_COLUMNS,
@@ -81,6 +82,7 @@ def output_files(instance: Instance, outcome: Outcome, summary_data: dict[str, A
         "clinicians.csv": table_bytes(clinician_rows(instance, pairs), CLINICIAN_COLUMNS),
         "coverage.csv": table_bytes(coverage_rows(instance, pairs), COVERAGE_COLUMNS),
         "summary.json": json_bytes(summary_data),
+        "roster.xlsx": workbook_bytes(instance, pairs, summary_data),
         # the validated instance, so that exports and reports need only this folder
         "instance.json": instance.model_dump_json(indent=1).encode("utf-8"),
     }

@@ -38,7 +38,7 @@ ROSTER = [
 BY_RULE = {
     "teaching_ratio": 5, "cover_preferred": 10, "requests": 0, "site_changes": 4, "continuity": 0,
 }
-OUTPUTS = ["clinicians.csv", "coverage.csv", "instance.json", "roster.csv", "summary.json"]
+OUTPUTS = ["clinicians.csv", "coverage.csv", "instance.json", "roster.csv", "roster.xlsx", "summary.json"]
 SUMMARY_KEYS = {
     "status", "objective", "best_bound", "gap", "wall_seconds", "settings", "input_hash",
     "objective_by_rule",
