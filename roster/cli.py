@@ -74,19 +74,45 @@ def validate(instance: str) -> None:
 
 @main.command()
 @click.argument("instance", type=click.Path())
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for the outputs.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the outputs.",
+)
 @click.option("--time-limit", default=60.0, show_default=True, help="Seconds the solver may run.")
 @click.option("--workers", default=2, show_default=True, help="CP-SAT search workers (threads).")
-@click.option("--seed", default=0, show_default=True, help="Random seed; same seed and workers, same answer.")
-@click.option("--hint", "hint_path", type=click.Path(dir_okay=False), help="A previous roster.csv to start from.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).")
+@click.option(
+    "--seed", default=0, show_default=True, help="Random seed; same seed and workers, same answer."
+)
+@click.option(
+    "--hint",
+    "hint_path",
+    type=click.Path(dir_okay=False),
+    help="A previous roster.csv to start from.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).",
+)
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 def solve(
-    instance: str, out_dir: str, time_limit: float, workers: int, seed: int, hint_path: str | None,
-    sets: tuple[str, ...], log: bool, quiet: bool, as_json: bool,
+    instance: str,
+    out_dir: str,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    hint_path: str | None,
+    sets: tuple[str, ...],
+    log: bool,
+    quiet: bool,
+    as_json: bool,
 ) -> None:
     """Solve an instance and write roster.csv, roster.xlsx, clinicians.csv, coverage.csv and
     summary.json (and instance.json, for `roster export` and `roster report`).
@@ -112,9 +138,13 @@ def solve(
         except InputError as err:
             _fail_input(err)
     params = SolveParams(time_limit=time_limit, workers=workers, seed=seed, log=log)
-    say: Callable[[str], None] = (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
-    say(f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
-        f"time limit {time_limit:g} s, {workers} workers")
+    say: Callable[[str], None] = (
+        (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
+    )
+    say(
+        f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
+        f"time limit {time_limit:g} s, {workers} workers"
+    )
 
     # live on a terminal, plain lines in logs; beside CP-SAT's own log (--log), plain lines too
     live = False if log else None
@@ -122,23 +152,37 @@ def solve(
         outcome = solve_instance(inst, params, hint=hint, on_progress=display.update)
     result = outcome.result
     if outcome.cover_gaps:
-        click.echo("The hard rules cannot all hold: these sessions need more clinicians than are eligible "
-                   "and available.", err=True)
+        click.echo(
+            "The hard rules cannot all hold: these sessions need more clinicians than are eligible "
+            "and available.",
+            err=True,
+        )
         for g in outcome.cover_gaps:
-            click.echo(f"  {g.session}: needs {g.minimum} {g.role}, {g.eligible} eligible, "
-                       f"{g.available} of them available", err=True)
-        click.echo("No roster was written. Add clinicians or privileges, lower the minimum, or set "
-                   "rules.cover_min.hard=false to see the least bad roster.", err=True)
+            click.echo(
+                f"  {g.session}: needs {g.minimum} {g.role}, {g.eligible} eligible, "
+                f"{g.available} of them available",
+                err=True,
+            )
+        click.echo(
+            "No roster was written. Add clinicians or privileges, lower the minimum, or set "
+            "rules.cover_min.hard=false to see the least bad roster.",
+            err=True,
+        )
         sys.exit(EXIT_INFEASIBLE)
     if result.status.value == "INFEASIBLE":
         click.echo("The hard rules cannot all hold together; no roster was written.", err=True)
         _quick_explanation(inst, max(5.0, min(30.0, time_limit / 4)))
-        click.echo(f"Run `roster explain {instance} --relax` for the least bad roster and what it breaks.",
-                   err=True)
+        click.echo(
+            f"Run `roster explain {instance} --relax` for the least bad roster and what it breaks.",
+            err=True,
+        )
         sys.exit(EXIT_INFEASIBLE)
     if not result.status.has_solution:
-        click.echo(f"No roster found within {time_limit:g} s (status {result.status.value}); "
-                   "nothing was written. Try a longer --time-limit.", err=True)
+        click.echo(
+            f"No roster found within {time_limit:g} s (status {result.status.value}); "
+            "nothing was written. Try a longer --time-limit.",
+            err=True,
+        )
         sys.exit(EXIT_NO_SOLUTION)
 
     data = summary(outcome, params, instance_hash(instance), inst)
@@ -148,15 +192,23 @@ def solve(
     if as_json:
         click.echo(json.dumps(data, indent=2))
     gap = "" if result.gap is None else f", gap {result.gap:.2%}"
-    say(f"{result.status.value}: objective {result.objective:,}, bound {result.best_bound:,.0f}{gap}, "
-        f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s")
+    say(
+        f"{result.status.value}: objective {result.objective:,}, bound {result.best_bound:,.0f}{gap}, "
+        f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s"
+    )
     for kind, penalty in result.objective_by_rule.items():
         say(f"  {kind:<20} {penalty:>10,}")
-    if outcome.check is not None and (outcome.check.hard_violations or outcome.check.objective != result.objective):
-        say(f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
-            f"{len(outcome.check.hard_violations)} hard violations)")
-    say(f"Wrote roster.csv, roster.xlsx, clinicians.csv, coverage.csv, summary.json, instance.json "
-        f"to {out_dir}")
+    if outcome.check is not None and (
+        outcome.check.hard_violations or outcome.check.objective != result.objective
+    ):
+        say(
+            f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
+            f"{len(outcome.check.hard_violations)} hard violations)"
+        )
+    say(
+        f"Wrote roster.csv, roster.xlsx, clinicians.csv, coverage.csv, summary.json, instance.json "
+        f"to {out_dir}"
+    )
 
 
 def _quick_explanation(inst: Any, time_limit: float) -> None:
@@ -205,7 +257,9 @@ def check(instance: str, roster_file: str, as_json: bool) -> None:
 
 @main.command()
 @click.option("--rules", "which", flag_value="rules", help="Only the rules file's schema.")
-@click.option("--instance", "which", flag_value="instance", default=True, help="The whole instance (default).")
+@click.option(
+    "--instance", "which", flag_value="instance", default=True, help="The whole instance (default)."
+)
 def schema(which: str) -> None:
     """Print the JSON Schema of the instance model (or of the rules file).
 
@@ -224,7 +278,9 @@ def schema(which: str) -> None:
 @click.option("--clinicians", default=100, show_default=True, help="Number of clinicians.")
 @click.option("--weeks", default=1, show_default=True, help="Number of weeks.")
 @click.option("--seed", default=1, show_default=True, help="Random seed.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write."
+)
 def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
     """Write a generated instance of the HKSH sample's shape, from a seed.
 

@@ -53,7 +53,9 @@ def solve_instance(
     return Outcome(result, (), report, compile_seconds + result.build_seconds)
 
 
-def summary(outcome: Outcome, params: SolveParams, input_hash: str, instance: Instance) -> dict[str, Any]:
+def summary(
+    outcome: Outcome, params: SolveParams, input_hash: str, instance: Instance
+) -> dict[str, Any]:
     r = outcome.result
     return {
         "status": r.status.value,
@@ -63,7 +65,9 @@ def summary(outcome: Outcome, params: SolveParams, input_hash: str, instance: In
         "wall_seconds": round(r.wall_seconds, 3),
         "build_seconds": round(outcome.build_seconds, 3),
         "settings": {
-            "time_limit": params.time_limit, "workers": params.workers, "seed": params.seed,
+            "time_limit": params.time_limit,
+            "workers": params.workers,
+            "seed": params.seed,
             "deterministic": params.deterministic,
         },
         "input_hash": input_hash,
@@ -75,7 +79,9 @@ def summary(outcome: Outcome, params: SolveParams, input_hash: str, instance: In
     }
 
 
-def output_files(instance: Instance, outcome: Outcome, summary_data: dict[str, Any]) -> dict[str, bytes]:
+def output_files(
+    instance: Instance, outcome: Outcome, summary_data: dict[str, Any]
+) -> dict[str, bytes]:
     pairs = outcome.result.assignments
     return {
         "roster.csv": table_bytes(roster_rows(instance, pairs), ROSTER_COLUMNS),

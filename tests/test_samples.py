@@ -24,7 +24,17 @@ def test_sample_solves_to_its_pinned_optimum(tmp_path: Path, sample: str, optimu
     folder = ROOT / "data" / "samples" / sample
     runner = CliRunner()
     out = tmp_path / "out"
-    args = ["solve", str(folder), "--out", str(out), "--time-limit", "120", "--workers", "2", "--json"]
+    args = [
+        "solve",
+        str(folder),
+        "--out",
+        str(out),
+        "--time-limit",
+        "120",
+        "--workers",
+        "2",
+        "--json",
+    ]
     result = runner.invoke(main, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)

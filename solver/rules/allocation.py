@@ -19,7 +19,9 @@ def _periods(
     keys = range(problem.n_weeks) if row.per_week else [None]
     for key in keys:
         xs = [(s, x) for s, x in items if key is None or problem.sessions[s].week == key]
-        n = cp_model.LinearExpr.sum([x for s, x in xs if problem.sessions[s].activity == row.activity])
+        n = cp_model.LinearExpr.sum(
+            [x for s, x in xs if problem.sessions[s].activity == row.activity]
+        )
         total = cp_model.LinearExpr.sum([x for _, x in xs])
         yield f"{row.clinician},{row.activity},{key}", n, total, len(xs)
 

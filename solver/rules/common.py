@@ -8,8 +8,13 @@ from solver.variables import Term
 
 
 def at_most(
-    model: cp_model.CpModel, expr: cp_model.LinearExpr, bound: int, upper: int,
-    hard: bool, weight: int, name: str,
+    model: cp_model.CpModel,
+    expr: cp_model.LinearExpr,
+    bound: int,
+    upper: int,
+    hard: bool,
+    weight: int,
+    name: str,
 ) -> list[Term]:
     """expr <= bound, or when soft a penalty weight * max(0, expr - bound); upper bounds expr."""
     if hard:
@@ -23,8 +28,12 @@ def at_most(
 
 
 def at_least(
-    model: cp_model.CpModel, expr: cp_model.LinearExpr, bound: int,
-    hard: bool, weight: int, name: str,
+    model: cp_model.CpModel,
+    expr: cp_model.LinearExpr,
+    bound: int,
+    hard: bool,
+    weight: int,
+    name: str,
 ) -> list[Term]:
     """expr >= bound (expr >= 0), or when soft a penalty weight * max(0, bound - expr)."""
     if bound <= 0:

@@ -29,7 +29,9 @@ def add_cover_min(
     terms: list[Term] = []
     for s, role, low, _, _, xs in _per_need(problem, v):
         w = params.weight * problem.sessions[s].priority
-        terms += at_least(model, cp_model.LinearExpr.sum(xs), low, params.hard, w, f"cover_min[{s},{role}]")
+        terms += at_least(
+            model, cp_model.LinearExpr.sum(xs), low, params.hard, w, f"cover_min[{s},{role}]"
+        )
     return terms
 
 
@@ -40,7 +42,15 @@ def add_cover_max(
     terms: list[Term] = []
     for s, role, _, _, most, xs in _per_need(problem, v):
         if len(xs) > most:
-            terms += at_most(model, cp_model.LinearExpr.sum(xs), most, len(xs), params.hard, params.weight, f"cover_max[{s},{role}]")
+            terms += at_most(
+                model,
+                cp_model.LinearExpr.sum(xs),
+                most,
+                len(xs),
+                params.hard,
+                params.weight,
+                f"cover_max[{s},{role}]",
+            )
     return terms
 
 
@@ -51,7 +61,9 @@ def add_cover_preferred(
     terms: list[Term] = []
     for s, role, _, pref, _, xs in _per_need(problem, v):
         w = params.weight * problem.sessions[s].priority
-        terms += at_least(model, cp_model.LinearExpr.sum(xs), pref, False, w, f"cover_preferred[{s},{role}]")
+        terms += at_least(
+            model, cp_model.LinearExpr.sum(xs), pref, False, w, f"cover_preferred[{s},{role}]"
+        )
     return terms
 
 
@@ -62,6 +74,12 @@ def add_teaching_ratio(
     terms: list[Term] = []
     for s, session in enumerate(problem.sessions):
         xs = [x for _, x in v.by_session[s]]
-        terms += at_least(model, cp_model.LinearExpr.sum(xs), session.teachers_needed, params.hard, params.weight,
-                          f"teaching_ratio[{s}]")
+        terms += at_least(
+            model,
+            cp_model.LinearExpr.sum(xs),
+            session.teachers_needed,
+            params.hard,
+            params.weight,
+            f"teaching_ratio[{s}]",
+        )
     return terms

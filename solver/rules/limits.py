@@ -13,7 +13,10 @@ from solver.variables import Term, Variables
 
 
 def _max_per(
-    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MaxPerDayParams | MaxPerWeekParams,
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    params: MaxPerDayParams | MaxPerWeekParams,
     per_day: bool,
 ) -> list[Term]:
     terms: list[Term] = []
@@ -29,7 +32,15 @@ def _max_per(
         for key, xs in sorted(groups.items()):
             if len(xs) > limit:
                 name = f"{'max_per_day' if per_day else 'max_per_week'}[{c},{key}]"
-                terms += at_most(model, cp_model.LinearExpr.sum(xs), limit, len(xs), params.hard, params.weight, name)
+                terms += at_most(
+                    model,
+                    cp_model.LinearExpr.sum(xs),
+                    limit,
+                    len(xs),
+                    params.hard,
+                    params.weight,
+                    name,
+                )
     return terms
 
 

@@ -34,6 +34,7 @@ def add_fairness(
     """Per kind and role: weight * (max - min) of such sessions over the clinicians who could take one."""
     terms: list[Term] = []
     for kind in params.kinds:
+
         def is_kind(s: int, kind: str = kind) -> bool:
             session = problem.sessions[s]
             return session.evening if kind == "evening" else session.weekend

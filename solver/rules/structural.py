@@ -39,9 +39,12 @@ def add_no_overlap(
     groups that share a moment in time; each group with b is a clique too.
     """
     sessions = problem.sessions
-    reach = max(s.end - s.start for s in sessions) + max(
-        [params.min_gap_minutes, *(m for row in problem.travel for m in row)]
-    ) if sessions else 0
+    reach = (
+        max(s.end - s.start for s in sessions)
+        + max([params.min_gap_minutes, *(m for row in problem.travel for m in row)])
+        if sessions
+        else 0
+    )
     for items in v.by_clinician:
         seen: set[tuple[int, ...]] = set()
         starts = [sessions[s].start for s, _ in items]
@@ -87,4 +90,7 @@ def _gap(problem: ProblemData, params: NoOverlapParams, a: int, b: int) -> int:
 
 def _compatible(problem: ProblemData, params: NoOverlapParams, a: int, b: int) -> bool:
     sa, sb = problem.sessions[a], problem.sessions[b]
-    return sa.end + _gap(problem, params, a, b) <= sb.start or sb.end + _gap(problem, params, b, a) <= sa.start
+    return (
+        sa.end + _gap(problem, params, a, b) <= sb.start
+        or sb.end + _gap(problem, params, b, a) <= sa.start
+    )
