@@ -23,14 +23,9 @@ from roster.io import (
 
 
 def _fail(err: InputError, writes: bool = True) -> None:
-    for issue in err.issues:
-        click.echo(f"error: {issue}", err=True)
-    n = len(err.issues)
-    click.echo(
-        f"{n} problem{'s' if n != 1 else ''} in the input{'; nothing was written' if writes else ''}.",
-        err=True,
-    )
-    sys.exit(2)
+    from roster.cli import _fail_input  # one way to report bad input, shared with the core commands
+
+    _fail_input(err, writes)
 
 
 @click.command()
@@ -313,14 +308,14 @@ def explain(
     Example:
       roster explain my-week --relax --out out/least-bad
     """
-    import yaml
 
+    from roster.cli import _parse_sets
     from roster.explain import diagnose, relax
     from roster.solving import Outcome, output_files, summary
     from solver.result import Result, SolveStatus
     from solver.solve import SolveParams
 
-    overrides = {k.strip(): yaml.safe_load(v) for k, _, v in (s.partition("=") for s in sets)}
+    overrides = _parse_sets(sets)
     try:
         inst = load_instance(instance, overrides=overrides)
     except InputError as err:
