@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from roster.domain import Instance, Period, Session
-from roster.report import clinician_rows
+from roster.report import CLINICIAN_COLUMNS, clinician_rows
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 PERIODS: tuple[Period, ...] = ("am", "pm", "evening")
@@ -462,20 +462,7 @@ ALLOCATION_HEADERS = (
 def _allocation_sheet(ws: Worksheet, instance: Instance, pairs: Sequence[tuple[str, str]]) -> None:
     _title(ws, "Allocation: sessions by activity against target and bounds (share: percent)")
     _header(ws, 2, ALLOCATION_HEADERS)
-    keys = (
-        "clinician",
-        "name",
-        "activity",
-        "period",
-        "assigned",
-        "all_sessions",
-        "unit",
-        "target",
-        "min",
-        "max",
-        "short",
-        "status",
-    )
+    keys = (*CLINICIAN_COLUMNS[:-1], "short", CLINICIAN_COLUMNS[-1])  # clinicians.csv's, plus short
     row = 3
     for rec in allocation_rows(instance, pairs):
         for j, key in enumerate(keys, 1):
