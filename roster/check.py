@@ -27,16 +27,19 @@ from roster.rules import (
     ContinuityParams,
     CoverMaxParams,
     CoverMinParams,
+    CoverOverPreferredParams,
     CoverPreferredParams,
     EligibilityParams,
     FairnessParams,
     MaxPerDayParams,
     MaxPerWeekParams,
+    MaxWeekendsParams,
     NoOverlapParams,
     RequestsParams,
     RestAfterEveningParams,
     SiteChangesParams,
     TeachingRatioParams,
+    TotalMinutesParams,
 )
 
 RuleResult = tuple[list[str], int]
@@ -578,6 +581,57 @@ def check_continuity(instance: Instance, view: RosterView, params: ContinuityPar
     return [], params.weight * units
 
 
+def check_max_weekends(
+    instance: Instance, view: RosterView, params: MaxWeekendsParams
+) -> RuleResult:
+    """Per clinician: max(0, worked weekends - limit); a weekend is worked when its Saturday or
+    Sunday has a session."""
+    items = []
+    for c in instance.clinicians:
+        limit = c.max_weekends if c.max_weekends is not None else params.default
+        if limit is None:
+            continue
+        weekends = {instance.week(s.date) for s in view.sessions_of(c.id) if s.date.weekday() >= 5}
+        if len(weekends) > limit:
+            items.append(
+                (
+                    len(weekends) - limit,
+                    f"{_who(c)} works {_count(len(weekends), 'weekend')}, above the limit of {limit}",
+                )
+            )
+    return _score(params, items)
+
+
+def check_total_minutes(
+    instance: Instance, view: RosterView, params: TotalMinutesParams
+) -> RuleResult:
+    """Per clinician: minutes below min_minutes plus minutes above max_minutes."""
+    items = []
+    for c in instance.clinicians:
+        low = c.min_minutes if c.min_minutes is not None else params.default_min
+        high = c.max_minutes if c.max_minutes is not None else params.default_max
+        minutes = sum(
+            int((s.end_at - s.start_at).total_seconds() // 60) for s in view.sessions_of(c.id)
+        )
+        if low is not None and minutes < low:
+            items.append(
+                (low - minutes, f"{_who(c)} works {minutes} minutes, below the minimum of {low}")
+            )
+        if high is not None and minutes > high:
+            items.append(
+                (minutes - high, f"{_who(c)} works {minutes} minutes, above the maximum of {high}")
+            )
+    return _score(params, items)
+
+
+def check_cover_over_preferred(
+    instance: Instance, view: RosterView, params: CoverOverPreferredParams
+) -> RuleResult:
+    """Per session and need row: max(0, n(s, r) - pref)."""
+    units = sum(max(0, view.n(need.session, need.role) - need.pref) for need in instance.needs)
+    return [], params.weight * units
+
+
 CHECKERS: dict[str, Callable[[Instance, RosterView, Any], RuleResult]] = {
     "eligibility": check_eligibility,
     "availability": check_availability,
@@ -589,12 +643,15 @@ CHECKERS: dict[str, Callable[[Instance, RosterView, Any], RuleResult]] = {
     "rest_after_evening": check_rest_after_evening,
     "allocation_bounds": check_allocation_bounds,
     "teaching_ratio": check_teaching_ratio,
+    "max_weekends": check_max_weekends,
+    "total_minutes": check_total_minutes,
     "cover_preferred": check_cover_preferred,
     "allocation_target": check_allocation_target,
     "requests": check_requests,
     "fairness": check_fairness,
     "site_changes": check_site_changes,
     "continuity": check_continuity,
+    "cover_over_preferred": check_cover_over_preferred,
 }
 
 

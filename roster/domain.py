@@ -71,6 +71,9 @@ class Clinician(Row):
     teacher: bool = Field(False, description="Qualified clinical teacher (may take teaching sessions).")
     max_per_day: int | None = Field(None, ge=0, description="Personal limit of sessions per day.")
     max_per_week: int | None = Field(None, ge=0, description="Personal limit of sessions per week.")
+    max_weekends: int | None = Field(None, ge=0, description="Personal limit of worked weekends.")
+    min_minutes: int | None = Field(None, ge=0, description="Minutes to work at least, over the horizon.")
+    max_minutes: int | None = Field(None, ge=0, description="Minutes to work at most, over the horizon.")
 
     _lists = field_validator("specialties", "privileges", mode="before")(_split_list)
 

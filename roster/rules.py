@@ -18,12 +18,18 @@ class _Params(BaseModel):
 
 
 class _SoftParams(_Params):
-    weight: int = Field(1, ge=0, description="Penalty per unit of violation, added to the objective.")
+    weight: int = Field(
+        1, ge=0, description="Penalty per unit of violation, added to the objective."
+    )
 
 
 class _HardOrSoftParams(_Params):
-    hard: bool = Field(True, description="True: never broken. False: broken at a cost of `weight` per unit.")
-    weight: int = Field(1000, ge=0, description="Penalty per unit of violation when `hard` is false.")
+    hard: bool = Field(
+        True, description="True: never broken. False: broken at a cost of `weight` per unit."
+    )
+    weight: int = Field(
+        1000, ge=0, description="Penalty per unit of violation when `hard` is false."
+    )
 
 
 # --- always-on rules (hard only) -------------------------------------------------------------
@@ -32,9 +38,12 @@ class _HardOrSoftParams(_Params):
 class EligibilityParams(_Params):
     """Who may take a session: role, specialty, site privileges, teacher qualification."""
 
-    hard: Literal[True] = Field(True, description="Always hard: an ineligible assignment is impossible.")
+    hard: Literal[True] = Field(
+        True, description="Always hard: an ineligible assignment is impossible."
+    )
     teaching_needs_teacher: bool = Field(
-        True, description="Sessions whose activity is 'teaching' need a clinician with teacher=true."
+        True,
+        description="Sessions whose activity is 'teaching' need a clinician with teacher=true.",
     )
 
 
@@ -95,6 +104,26 @@ class TeachingRatioParams(_HardOrSoftParams):
     """A session with students needs at least ceil(students / students_per_teacher) clinicians."""
 
 
+class MaxWeekendsParams(_HardOrSoftParams):
+    """At most N worked weekends; a weekend (Saturday and Sunday of one week) is worked when
+    either day has a session."""
+
+    default: int | None = Field(
+        None, ge=0, description="Limit for clinicians whose max_weekends is blank; blank: none."
+    )
+
+
+class TotalMinutesParams(_HardOrSoftParams):
+    """Minutes worked over the horizon within the clinician's min_minutes and max_minutes."""
+
+    default_min: int | None = Field(
+        None, ge=0, description="Minimum for clinicians whose min_minutes is blank; blank: none."
+    )
+    default_max: int | None = Field(
+        None, ge=0, description="Maximum for clinicians whose max_minutes is blank; blank: none."
+    )
+
+
 # --- soft rules ------------------------------------------------------------------------------
 
 
@@ -129,25 +158,50 @@ class ContinuityParams(_SoftParams):
     """A series wants the same people: distinct clinicians in it minus its largest headcount."""
 
 
+class CoverOverPreferredParams(_SoftParams):
+    """Headcount above the preferred, per session and role."""
+
+
 class Rules(_Params):
     """Every rule by kind. The first three are always on; any other rule is on when listed."""
 
-    eligibility: EligibilityParams = Field(default_factory=EligibilityParams, description=EligibilityParams.__doc__)
-    availability: AvailabilityParams = Field(default_factory=AvailabilityParams, description=AvailabilityParams.__doc__)
-    no_overlap: NoOverlapParams = Field(default_factory=NoOverlapParams, description=NoOverlapParams.__doc__)
+    eligibility: EligibilityParams = Field(
+        default_factory=EligibilityParams, description=EligibilityParams.__doc__
+    )
+    availability: AvailabilityParams = Field(
+        default_factory=AvailabilityParams, description=AvailabilityParams.__doc__
+    )
+    no_overlap: NoOverlapParams = Field(
+        default_factory=NoOverlapParams, description=NoOverlapParams.__doc__
+    )
     cover_min: CoverMinParams | None = Field(None, description=CoverMinParams.__doc__)
     cover_max: CoverMaxParams | None = Field(None, description=CoverMaxParams.__doc__)
     max_per_day: MaxPerDayParams | None = Field(None, description=MaxPerDayParams.__doc__)
     max_per_week: MaxPerWeekParams | None = Field(None, description=MaxPerWeekParams.__doc__)
-    rest_after_evening: RestAfterEveningParams | None = Field(None, description=RestAfterEveningParams.__doc__)
-    allocation_bounds: AllocationBoundsParams | None = Field(None, description=AllocationBoundsParams.__doc__)
-    teaching_ratio: TeachingRatioParams | None = Field(None, description=TeachingRatioParams.__doc__)
-    cover_preferred: CoverPreferredParams | None = Field(None, description=CoverPreferredParams.__doc__)
-    allocation_target: AllocationTargetParams | None = Field(None, description=AllocationTargetParams.__doc__)
+    rest_after_evening: RestAfterEveningParams | None = Field(
+        None, description=RestAfterEveningParams.__doc__
+    )
+    allocation_bounds: AllocationBoundsParams | None = Field(
+        None, description=AllocationBoundsParams.__doc__
+    )
+    teaching_ratio: TeachingRatioParams | None = Field(
+        None, description=TeachingRatioParams.__doc__
+    )
+    max_weekends: MaxWeekendsParams | None = Field(None, description=MaxWeekendsParams.__doc__)
+    total_minutes: TotalMinutesParams | None = Field(None, description=TotalMinutesParams.__doc__)
+    cover_preferred: CoverPreferredParams | None = Field(
+        None, description=CoverPreferredParams.__doc__
+    )
+    allocation_target: AllocationTargetParams | None = Field(
+        None, description=AllocationTargetParams.__doc__
+    )
     requests: RequestsParams | None = Field(None, description=RequestsParams.__doc__)
     fairness: FairnessParams | None = Field(None, description=FairnessParams.__doc__)
     site_changes: SiteChangesParams | None = Field(None, description=SiteChangesParams.__doc__)
     continuity: ContinuityParams | None = Field(None, description=ContinuityParams.__doc__)
+    cover_over_preferred: CoverOverPreferredParams | None = Field(
+        None, description=CoverOverPreferredParams.__doc__
+    )
 
     def active(self) -> dict[str, _Params]:
         """The rules in force, by kind, in the fixed order of this schema."""
@@ -173,7 +227,9 @@ class Horizon(_Params):
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
         if self.start.weekday() != 0:
-            raise ValueError(f"start {self.start} is a {self.start:%A}; the horizon starts on a Monday")
+            raise ValueError(
+                f"start {self.start} is a {self.start:%A}; the horizon starts on a Monday"
+            )
         if self.end.weekday() != 6:
             raise ValueError(f"end {self.end} is a {self.end:%A}; the horizon ends on a Sunday")
         return self
@@ -189,9 +245,12 @@ class Calendar(_Params):
     public_holidays: Literal["hong_kong", "none"] = Field(
         "hong_kong", description="Public holidays from the Hong Kong calendar, or none."
     )
-    extra_holidays: tuple[dt.date, ...] = Field((), description="Further dates treated as holidays.")
+    extra_holidays: tuple[dt.date, ...] = Field(
+        (), description="Further dates treated as holidays."
+    )
     evening_from: dt.time = Field(
-        dt.time(17, 0), description="A session starting at or after this time is an evening session."
+        dt.time(17, 0),
+        description="A session starting at or after this time is an evening session.",
     )
     am_until: dt.time = Field(
         dt.time(12, 0), description="A session starting before this time is an AM session."
@@ -209,7 +268,7 @@ class Calendar(_Params):
     @classmethod
     def _naive(cls, value: dt.time) -> dt.time:
         if value.tzinfo is not None:
-            raise ValueError("give a clock time such as \"17:00\", without a time zone")
+            raise ValueError('give a clock time such as "17:00", without a time zone')
         return value
 
 
@@ -217,5 +276,7 @@ class RuleSet(_Params):
     """The whole rules file."""
 
     horizon: Horizon = Field(description="First and last date of the roster.")
-    calendar: Calendar = Field(default_factory=Calendar, description="Holidays and periods of the day.")
+    calendar: Calendar = Field(
+        default_factory=Calendar, description="Holidays and periods of the day."
+    )
     rules: Rules = Field(default_factory=Rules, description="Rule parameters by kind.")

@@ -36,6 +36,9 @@ class ClinicianData:
     role: int
     max_per_day: int | None
     max_per_week: int | None
+    max_weekends: int | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,13 @@ def build_problem(instance: Instance) -> ProblemData:
         )
 
     clinicians = tuple(
-        ClinicianData(c.id, role_index[c.role], c.max_per_day, c.max_per_week) for c in instance.clinicians
+        ClinicianData(
+            c.id, role_index[c.role], c.max_per_day, c.max_per_week,
+            c.max_weekends, c.min_minutes, c.max_minutes,
+        )
+        for c in instance.clinicians
     )
+
 
     n_sites = len(instance.sites)
     travel = [[0] * n_sites for _ in range(n_sites)]

@@ -23,9 +23,15 @@ from solver.problem import build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
 
-STARTS = [("09:00", "13:00"), ("12:30", "16:00"), ("14:00", "18:00"), ("18:00", "21:00"), ("07:00", "08:30")]
+STARTS = [
+    ("09:00", "13:00"),
+    ("12:30", "16:00"),
+    ("14:00", "18:00"),
+    ("18:00", "21:00"),
+    ("07:00", "08:30"),
+]
 SITES = ["HSK", "EMC", "QMH"]
-DAYS = [0, 1, 5]  # Monday, Tuesday, Saturday
+DAYS = [0, 1, 5, 6]  # Monday, Tuesday, Saturday, Sunday
 
 
 @st.composite
@@ -34,16 +40,34 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
     n_s = draw(st.integers(1, 4))
     clinicians = []
     for i in range(n_c):
-        clinicians.append({
-            "id": f"C{i}", "name": f"Dr {i}", "role": draw(st.sampled_from(["doctor", "doctor", "nurse_practitioner"])),
-            "institution": "HKU", "appointment": "other",
-            "specialties": ";".join(draw(st.lists(st.sampled_from(["cardiology", "oncology"]), min_size=1,
-                                                  max_size=2, unique=True))),
-            "privileges": ";".join(draw(st.lists(st.sampled_from(SITES), min_size=1, max_size=3, unique=True))),
-            "teacher": draw(st.booleans()),
-            "max_per_day": draw(st.sampled_from([None, 1, 2])),
-            "max_per_week": draw(st.sampled_from([None, 2, 3])),
-        })
+        clinicians.append(
+            {
+                "id": f"C{i}",
+                "name": f"Dr {i}",
+                "role": draw(st.sampled_from(["doctor", "doctor", "nurse_practitioner"])),
+                "institution": "HKU",
+                "appointment": "other",
+                "specialties": ";".join(
+                    draw(
+                        st.lists(
+                            st.sampled_from(["cardiology", "oncology"]),
+                            min_size=1,
+                            max_size=2,
+                            unique=True,
+                        )
+                    )
+                ),
+                "privileges": ";".join(
+                    draw(st.lists(st.sampled_from(SITES), min_size=1, max_size=3, unique=True))
+                ),
+                "teacher": draw(st.booleans()),
+                "max_per_day": draw(st.sampled_from([None, 1, 2])),
+                "max_per_week": draw(st.sampled_from([None, 2, 3])),
+                "max_weekends": draw(st.sampled_from([None, 0, 1])),
+                "min_minutes": draw(st.sampled_from([None, 180, 240])),
+                "max_minutes": draw(st.sampled_from([None, 300, 480])),
+            }
+        )
     roles = sorted({c["role"] for c in clinicians})
     specialties = {sp for c in clinicians for sp in c["specialties"].split(";")}
     sessions, needs = [], []
@@ -52,30 +76,54 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         day = draw(st.sampled_from(DAYS))
         activity = draw(st.sampled_from(["clinical", "clinical", "teaching", "research"]))
         s: dict[str, Any] = {
-            "id": f"S{j}", "site": draw(st.sampled_from(SITES)), "date": f"2026-12-{7 + day:02d}",
-            "start": start, "end": end, "activity": activity,
+            "id": f"S{j}",
+            "site": draw(st.sampled_from(SITES)),
+            "date": f"2026-12-{7 + day:02d}",
+            "start": start,
+            "end": end,
+            "activity": activity,
             "specialty": draw(st.sampled_from([None, *sorted(specialties)])),
-            "priority": draw(st.integers(1, 2)), "series": draw(st.sampled_from([None, "A", "A", "B"])),
+            "priority": draw(st.integers(1, 2)),
+            "series": draw(st.sampled_from([None, "A", "A", "B"])),
         }
         if activity == "teaching" and draw(st.booleans()):
             s["students"] = draw(st.integers(1, 10))
             s["students_per_teacher"] = draw(st.integers(2, 6))
         sessions.append(s)
-        for role in draw(st.lists(st.sampled_from(roles), min_size=1, max_size=len(roles), unique=True)):
+        for role in draw(
+            st.lists(st.sampled_from(roles), min_size=1, max_size=len(roles), unique=True)
+        ):
             low = draw(st.integers(0, 2))
             pref = low + draw(st.integers(0, 1))
-            needs.append({"session": s["id"], "role": role, "min": low, "preferred": pref,
-                          "max": pref + draw(st.integers(0, 1))})
+            needs.append(
+                {
+                    "session": s["id"],
+                    "role": role,
+                    "min": low,
+                    "preferred": pref,
+                    "max": pref + draw(st.integers(0, 1)),
+                }
+            )
     unavailability = []
     if draw(st.booleans()):
-        unavailability.append({"clinician": "C0", "start": "2026-12-07T12:00", "end": "2026-12-08T10:00"})
+        unavailability.append(
+            {"clinician": "C0", "start": "2026-12-07T12:00", "end": "2026-12-08T10:00"}
+        )
     requests = []
     for _ in range(draw(st.integers(0, 2))):
-        r: dict[str, Any] = {"clinician": f"C{draw(st.integers(0, n_c - 1))}",
-                             "kind": draw(st.sampled_from(["want", "avoid"])), "weight": draw(st.integers(0, 5))}
+        r: dict[str, Any] = {
+            "clinician": f"C{draw(st.integers(0, n_c - 1))}",
+            "kind": draw(st.sampled_from(["want", "avoid"])),
+            "weight": draw(st.integers(0, 5)),
+        }
         key = draw(st.sampled_from(["session", "date", "period", "site", "activity"]))
-        r[key] = {"session": f"S{draw(st.integers(0, n_s - 1))}", "date": "2026-12-08",
-                  "period": draw(st.sampled_from(["am", "pm", "evening"])), "site": "HSK", "activity": "clinical"}[key]
+        r[key] = {
+            "session": f"S{draw(st.integers(0, n_s - 1))}",
+            "date": "2026-12-08",
+            "period": draw(st.sampled_from(["am", "pm", "evening"])),
+            "site": "HSK",
+            "activity": "clinical",
+        }[key]
         requests.append(r)
     allocations = []
     activities = sorted({s["activity"] for s in sessions})
@@ -88,9 +136,17 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             continue
         if low is not None and target is not None and low > target:
             continue
-        allocations.append({"clinician": c["id"], "activity": draw(st.sampled_from(activities)),
-                            "period": draw(st.sampled_from(["week", "horizon"])), "unit": unit,
-                            "min": low, "target": target, "max": high})
+        allocations.append(
+            {
+                "clinician": c["id"],
+                "activity": draw(st.sampled_from(activities)),
+                "period": draw(st.sampled_from(["week", "horizon"])),
+                "unit": unit,
+                "min": low,
+                "target": target,
+                "max": high,
+            }
+        )
 
     def hard_or_soft(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"hard": draw(st.booleans()), "weight": draw(st.integers(0, 6)), **(extra or {})}
@@ -100,24 +156,49 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         "cover_max": lambda: hard_or_soft(),
         "max_per_day": lambda: hard_or_soft({"default": draw(st.sampled_from([None, 1]))}),
         "max_per_week": lambda: hard_or_soft({"default": draw(st.sampled_from([None, 2]))}),
-        "rest_after_evening": lambda: hard_or_soft({"rest_minutes": draw(st.sampled_from([600, 900]))}),
+        "rest_after_evening": lambda: hard_or_soft(
+            {"rest_minutes": draw(st.sampled_from([600, 900]))}
+        ),
         "allocation_bounds": lambda: hard_or_soft(),
         "teaching_ratio": lambda: hard_or_soft(),
         "cover_preferred": lambda: {"weight": draw(st.integers(0, 6))},
         "allocation_target": lambda: {"weight": draw(st.integers(0, 6))},
         "requests": lambda: {"weight": draw(st.integers(0, 3))},
-        "fairness": lambda: {"weight": draw(st.integers(0, 6)),
-                             "kinds": draw(st.lists(st.sampled_from(["evening", "weekend"]), min_size=1,
-                                                    max_size=2, unique=True))},
+        "fairness": lambda: {
+            "weight": draw(st.integers(0, 6)),
+            "kinds": draw(
+                st.lists(
+                    st.sampled_from(["evening", "weekend"]), min_size=1, max_size=2, unique=True
+                )
+            ),
+        },
         "site_changes": lambda: {"weight": draw(st.integers(0, 6))},
         "continuity": lambda: {"weight": draw(st.integers(0, 6))},
+        "max_weekends": lambda: hard_or_soft({"default": draw(st.sampled_from([None, 0, 1]))}),
+        "total_minutes": lambda: hard_or_soft(
+            {
+                "default_min": draw(st.sampled_from([None, 200])),
+                "default_max": draw(st.sampled_from([None, 400])),
+            }
+        ),
+        "cover_over_preferred": lambda: {"weight": draw(st.integers(0, 6))},
     }
     chosen = draw(st.lists(st.sampled_from(sorted(optional)), min_size=1, max_size=7, unique=True))
     rules: dict[str, Any] = {k: optional[k]() for k in chosen}
-    rules["no_overlap"] = {"travel": draw(st.booleans()), "min_gap_minutes": draw(st.sampled_from([0, 30]))}
+    rules["no_overlap"] = {
+        "travel": draw(st.booleans()),
+        "min_gap_minutes": draw(st.sampled_from([0, 30])),
+    }
     rules["eligibility"] = {"teaching_needs_teacher": draw(st.booleans())}
-    inst = make(clinicians, sessions, needs=needs, rules=rules, unavailability=unavailability,
-                requests=requests, allocations=allocations)
+    inst = make(
+        clinicians,
+        sessions,
+        needs=needs,
+        rules=rules,
+        unavailability=unavailability,
+        requests=requests,
+        allocations=allocations,
+    )
     return inst
 
 
@@ -139,7 +220,11 @@ def brute_force_optimum(inst: Instance, pairs: list[tuple[str, str]]) -> int | N
     return best
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(micro_instances())
 def test_solver_optimum_equals_brute_force_through_the_checker(inst: Instance) -> None:
     pairs = eligible_pairs(inst)
@@ -158,7 +243,9 @@ def test_solver_optimum_equals_brute_force_through_the_checker(inst: Instance) -
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(micro_instances(), st.data())
-def test_pinned_roster_scores_the_same_in_model_and_checker(inst: Instance, data: st.DataObject) -> None:
+def test_pinned_roster_scores_the_same_in_model_and_checker(
+    inst: Instance, data: st.DataObject
+) -> None:
     every = [(c.id, s.id) for c in inst.clinicians for s in inst.sessions]
     roster = data.draw(st.lists(st.sampled_from(every), unique=True, max_size=len(every)))
     report = check_roster(inst, roster)

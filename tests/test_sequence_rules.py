@@ -1,0 +1,87 @@
+"""Worked weekends, total minutes and cover above preferred: each alone on a tiny instance."""
+
+from __future__ import annotations
+
+from factory import doc, make, need, sess
+from roster.check import check_roster
+from roster.domain import Instance
+from solver.problem import build_problem
+from solver.result import Result, SolveStatus
+from solver.solve import SolveParams, solve
+
+
+def run(inst: Instance) -> Result:
+    result = solve(build_problem(inst), SolveParams(time_limit=20, workers=1))
+    if result.status.has_solution:  # the checker agrees, rule by rule
+        report = check_roster(inst, result.assignments)
+        assert report.hard_violations == ()
+        assert report.objective_by_rule == result.objective_by_rule
+    return result
+
+
+def saturday_clinics(weeks: int) -> list[dict[str, object]]:
+    return [sess(f"SAT{w}", day=7 * w + 5) for w in range(weeks)]
+
+
+def test_max_weekends_hard_and_soft() -> None:
+    # Three Saturdays, one doctor each; A may work 2 weekends, B none. Hard: impossible.
+    clinicians = [doc("A", max_weekends=2), doc("B", max_weekends=0)]
+    rules = {"cover_min": {}, "max_weekends": {}}
+    assert (
+        run(make(clinicians, saturday_clinics(3), rules=rules, weeks=3)).status
+        is SolveStatus.INFEASIBLE
+    )
+    # Soft at 7 per extra weekend: someone works one weekend too many: 7.
+    soft = {"cover_min": {}, "max_weekends": {"hard": False, "weight": 7}}
+    assert run(make(clinicians, saturday_clinics(3), rules=soft, weeks=3)).objective == 7
+    # A Saturday and a Sunday of one week are one weekend: A (limit 1) takes both.
+    both = [sess("SAT", day=5), sess("SUN", day=6)]
+    result = run(make([doc("A", max_weekends=1)], both, rules=rules))
+    assert result.assignments == (("A", "SAT"), ("A", "SUN"))
+
+
+def test_total_minutes() -> None:
+    # A must work at least 480 minutes (two 4-hour clinics) and at most 600; three clinics exist,
+    # each preferring a doctor (weight 1). A takes two: 480 minutes, one clinic short: 1.
+    sessions = [sess("S1"), sess("S2", day=1), sess("S3", day=2)]
+    inst = make(
+        [doc("A", min_minutes=480, max_minutes=600)],
+        sessions,
+        needs=[need(s["id"], 0, 1, 1) for s in sessions],
+        rules={"total_minutes": {}, "cover_preferred": {"weight": 1}},
+    )
+    result = run(inst)
+    assert len(result.assignments) == 2 and result.objective == 1
+    # Soft, at 1 per minute: a third clinic costs 720 - 600 = 120 minutes over, more than the
+    # missing doctor (100): A still works two.
+    soft = make(
+        [doc("A", max_minutes=600)],
+        sessions,
+        needs=[need(s["id"], 0, 1, 1) for s in sessions],
+        rules={"total_minutes": {"hard": False, "weight": 1}, "cover_preferred": {"weight": 100}},
+    )
+    assert run(soft).objective == 100
+    # Defaults apply to clinicians whose cells are blank: at least 240 minutes each.
+    inst = make(
+        [doc("A"), doc("B")],
+        [sess("S1"), sess("S2", day=1)],
+        needs=[need("S1", 0, 2, 2), need("S2", 0, 0, 2)],
+        rules={"total_minutes": {"default_min": 240}},
+    )
+    assert run(inst).status is SolveStatus.OPTIMAL
+
+
+def test_cover_over_preferred() -> None:
+    # Three doctors want the clinic (5 each); preferred 1, max 3; each extra doctor costs 4.
+    # All three: 2 extra = 8 < a missed want (5 each for two) = 10.
+    wants = [{"clinician": c, "kind": "want", "weight": 5, "session": "S1"} for c in "ABC"]
+    inst = make(
+        [doc(c) for c in "ABC"],
+        [sess("S1")],
+        needs=[need("S1", 0, 1, 3)],
+        rules={"cover_over_preferred": {"weight": 4}, "requests": {"weight": 1}},
+        requests=wants,
+    )
+    result = run(inst)
+    assert len(result.assignments) == 3
+    assert result.objective_by_rule == {"requests": 0, "cover_over_preferred": 8}
