@@ -30,6 +30,7 @@ from roster.rules import (
     CoverOverPreferredParams,
     CoverPreferredParams,
     EligibilityParams,
+    ForbiddenSuccessionsParams,
     FairnessParams,
     MaxPerDayParams,
     MaxPerWeekParams,
@@ -37,6 +38,7 @@ from roster.rules import (
     NoOverlapParams,
     RequestsParams,
     RestAfterEveningParams,
+    SessionKind,
     SiteChangesParams,
     TeachingRatioParams,
     TotalMinutesParams,
@@ -602,6 +604,31 @@ def check_max_weekends(
     return _score(params, items)
 
 
+def check_forbidden_successions(
+    instance: Instance, view: RosterView, params: ForbiddenSuccessionsParams
+) -> RuleResult:
+    """Per clinician and listed pair: each session of kind A on day d with one of kind B on d + 1."""
+
+    def matches(s: Session, kind: SessionKind) -> bool:
+        return (kind.activity is None or s.activity == kind.activity) and (
+            kind.period is None or instance.period(s) == kind.period
+        )
+
+    items = []
+    for c in instance.clinicians:
+        mine = view.sessions_of(c.id)
+        for pair in params.pairs:
+            for a in mine:
+                for b in mine:
+                    if (
+                        b.date - a.date == dt.timedelta(days=1)
+                        and matches(a, pair.first)
+                        and matches(b, pair.then)
+                    ):
+                        items.append((1, f"{_who(c)} works {_what(b)} the day after {_what(a)}"))
+    return _score(params, items)
+
+
 def check_total_minutes(
     instance: Instance, view: RosterView, params: TotalMinutesParams
 ) -> RuleResult:
@@ -644,6 +671,7 @@ CHECKERS: dict[str, Callable[[Instance, RosterView, Any], RuleResult]] = {
     "allocation_bounds": check_allocation_bounds,
     "teaching_ratio": check_teaching_ratio,
     "max_weekends": check_max_weekends,
+    "forbidden_successions": check_forbidden_successions,
     "total_minutes": check_total_minutes,
     "cover_preferred": check_cover_preferred,
     "allocation_target": check_allocation_target,

@@ -113,6 +113,26 @@ class MaxWeekendsParams(_HardOrSoftParams):
     )
 
 
+class SessionKind(_Params):
+    """Which sessions a succession names: every filter given must match (none given: any session)."""
+
+    activity: str | None = Field(None, description="The session's activity, e.g. clinical.")
+    period: Literal["am", "pm", "evening"] | None = Field(None, description="am, pm or evening.")
+
+
+class Succession(_Params):
+    """A session of kind `first` on one day may not be followed by one of kind `then` the next day."""
+
+    first: SessionKind = Field(description="The earlier session's kind.")
+    then: SessionKind = Field(description="The next day's session's kind.")
+
+
+class ForbiddenSuccessionsParams(_HardOrSoftParams):
+    """No session of kind B on day d + 1 after one of kind A on day d, for each listed pair."""
+
+    pairs: tuple[Succession, ...] = Field((), description="The forbidden (first, then) pairs.")
+
+
 class TotalMinutesParams(_HardOrSoftParams):
     """Minutes worked over the horizon within the clinician's min_minutes and max_minutes."""
 
@@ -188,6 +208,9 @@ class Rules(_Params):
         None, description=TeachingRatioParams.__doc__
     )
     max_weekends: MaxWeekendsParams | None = Field(None, description=MaxWeekendsParams.__doc__)
+    forbidden_successions: ForbiddenSuccessionsParams | None = Field(
+        None, description=ForbiddenSuccessionsParams.__doc__
+    )
     total_minutes: TotalMinutesParams | None = Field(None, description=TotalMinutesParams.__doc__)
     cover_preferred: CoverPreferredParams | None = Field(
         None, description=CoverPreferredParams.__doc__

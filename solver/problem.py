@@ -28,6 +28,7 @@ class SessionData:
     series: int  # -1: none
     needs: tuple[tuple[int, int, int, int], ...]  # (role, min, preferred, most)
     teachers_needed: int  # ceil(students / students_per_teacher), 0 when not given
+    period: str = ""  # am, pm or evening
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,15 @@ def build_problem(instance: Instance) -> ProblemData:
     role_index = {r: i for i, r in enumerate(roles)}
     activities = tuple(instance.activities())
     activity_index = {a: i for i, a in enumerate(activities)}
-    series_index = {k: i for i, k in enumerate(sorted({s.series for s in instance.sessions if s.series}))}
+    series_index = {
+        k: i for i, k in enumerate(sorted({s.series for s in instance.sessions if s.series}))
+    }
 
     sessions = []
     for s in instance.sessions:
         needs = tuple(
-            (role_index[n.role], n.min, n.pref, n.most) for n in instance.needs_by_session.get(s.id, ())
+            (role_index[n.role], n.min, n.pref, n.most)
+            for n in instance.needs_by_session.get(s.id, ())
         )
         teachers = 0
         if s.students is not None and s.students_per_teacher:
@@ -123,17 +127,22 @@ def build_problem(instance: Instance) -> ProblemData:
                 series=series_index[s.series] if s.series else -1,
                 needs=needs,
                 teachers_needed=teachers,
+                period=instance.period(s),
             )
         )
 
     clinicians = tuple(
         ClinicianData(
-            c.id, role_index[c.role], c.max_per_day, c.max_per_week,
-            c.max_weekends, c.min_minutes, c.max_minutes,
+            c.id,
+            role_index[c.role],
+            c.max_per_day,
+            c.max_per_week,
+            c.max_weekends,
+            c.min_minutes,
+            c.max_minutes,
         )
         for c in instance.clinicians
     )
-
 
     n_sites = len(instance.sites)
     travel = [[0] * n_sites for _ in range(n_sites)]
@@ -145,7 +154,9 @@ def build_problem(instance: Instance) -> ProblemData:
     absences: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     for u in instance.unavailability:
         absences.setdefault(u.clinician, []).append((u.start, u.end))
-    needs_roles = {s.id: {n.role for n in instance.needs_by_session.get(s.id, ())} for s in instance.sessions}
+    needs_roles = {
+        s.id: {n.role for n in instance.needs_by_session.get(s.id, ())} for s in instance.sessions
+    }
     at_site: dict[str, list[int]] = {}
     for si, s in enumerate(instance.sessions):
         at_site.setdefault(s.site, []).append(si)
@@ -156,7 +167,9 @@ def build_problem(instance: Instance) -> ProblemData:
         candidates = sorted(si for site in privileges for si in at_site.get(site, ()))
         for si in candidates:
             s = instance.sessions[si]
-            if not _eligible(c.role, specialties, privileges, c.teacher, s, needs_roles[s.id], rules):
+            if not _eligible(
+                c.role, specialties, privileges, c.teacher, s, needs_roles[s.id], rules
+            ):
                 continue
             eligible.append((ci, si))
             if any(start < s.end_at and s.start_at < end for start, end in absences.get(c.id, ())):
@@ -165,8 +178,13 @@ def build_problem(instance: Instance) -> ProblemData:
     clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
     allocations = tuple(
         AllocationData(
-            clin_index[a.clinician], activity_index[a.activity], a.period == "week", a.unit == "share",
-            a.target, a.min, a.max,
+            clin_index[a.clinician],
+            activity_index[a.activity],
+            a.period == "week",
+            a.unit == "share",
+            a.target,
+            a.min,
+            a.max,
         )
         for a in instance.allocations
     )
@@ -201,8 +219,13 @@ def build_problem(instance: Instance) -> ProblemData:
 
 
 def _eligible(
-    role: str, specialties: set[str], privileges: set[str], teacher: bool,
-    s: Session, roles_needed: set[str], rules: Rules,
+    role: str,
+    specialties: set[str],
+    privileges: set[str],
+    teacher: bool,
+    s: Session,
+    roles_needed: set[str],
+    rules: Rules,
 ) -> bool:
     if role not in roles_needed:
         return False
@@ -210,4 +233,6 @@ def _eligible(
         return False
     if s.site not in privileges:
         return False
-    return not (rules.eligibility.teaching_needs_teacher and s.activity == "teaching" and not teacher)
+    return not (
+        rules.eligibility.teaching_needs_teacher and s.activity == "teaching" and not teacher
+    )

@@ -182,6 +182,18 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             }
         ),
         "cover_over_preferred": lambda: {"weight": draw(st.integers(0, 6))},
+        "forbidden_successions": lambda: hard_or_soft(
+            {
+                "pairs": [
+                    {
+                        "first": draw(
+                            st.sampled_from([{"period": "evening"}, {"activity": "teaching"}, {}])
+                        ),
+                        "then": draw(st.sampled_from([{"period": "am"}, {"activity": "clinical"}])),
+                    }
+                ]
+            }
+        ),
     }
     chosen = draw(st.lists(st.sampled_from(sorted(optional)), min_size=1, max_size=7, unique=True))
     rules: dict[str, Any] = {k: optional[k]() for k in chosen}

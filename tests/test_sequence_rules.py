@@ -85,3 +85,38 @@ def test_cover_over_preferred() -> None:
     result = run(inst)
     assert len(result.assignments) == 3
     assert result.objective_by_rule == {"requests": 0, "cover_over_preferred": 8}
+
+
+def test_forbidden_successions() -> None:
+    # No morning session the day after an evening one. A alone; Monday evening, Tuesday AM.
+    sessions = [sess("EVE", start="18:00", end="21:00"), sess("AM", day=1)]
+    pairs = [{"first": {"period": "evening"}, "then": {"period": "am"}}]
+    hard = make(
+        [doc("A")], sessions, rules={"cover_min": {}, "forbidden_successions": {"pairs": pairs}}
+    )
+    assert run(hard).status is SolveStatus.INFEASIBLE
+    soft = make(
+        [doc("A")],
+        sessions,
+        rules={
+            "cover_min": {},
+            "forbidden_successions": {"hard": False, "weight": 6, "pairs": pairs},
+        },
+    )
+    assert run(soft).objective == 6
+    # A Tuesday afternoon is allowed; so is the reverse order (morning, then evening next day).
+    fine = [
+        sess("EVE", start="18:00", end="21:00"),
+        sess("PM", day=1, start="14:00", end="18:00"),
+        sess("AM0", day=2),
+        sess("EVE3", day=3, start="18:00", end="21:00"),
+    ]
+    ok = make([doc("A")], fine, rules={"cover_min": {}, "forbidden_successions": {"pairs": pairs}})
+    assert run(ok).status is SolveStatus.OPTIMAL
+    # By activity: no clinical session the day after teaching.
+    by_activity = [{"first": {"activity": "teaching"}, "then": {"activity": "clinical"}}]
+    taught = [sess("T", activity="teaching"), sess("C", day=1)]
+    inst = make(
+        [doc("A")], taught, rules={"cover_min": {}, "forbidden_successions": {"pairs": by_activity}}
+    )
+    assert run(inst).status is SolveStatus.INFEASIBLE

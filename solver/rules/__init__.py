@@ -16,7 +16,12 @@ from solver.rules.allocation import add_allocation_bounds, add_allocation_target
 from solver.rules.cover import add_cover_max, add_cover_min, add_cover_preferred, add_teaching_ratio
 from solver.rules.limits import add_max_per_day, add_max_per_week, add_rest_after_evening
 from solver.rules.people import add_continuity, add_fairness, add_requests, add_site_changes
-from solver.rules.sequence import add_cover_over_preferred, add_max_weekends, add_total_minutes
+from solver.rules.sequence import (
+    add_cover_over_preferred,
+    add_forbidden_successions,
+    add_max_weekends,
+    add_total_minutes,
+)
 from solver.rules.structural import add_availability, add_eligibility, add_no_overlap
 from solver.variables import Term, Variables
 
@@ -34,6 +39,7 @@ BUILDERS: dict[str, Builder] = {
     "allocation_bounds": add_allocation_bounds,
     "teaching_ratio": add_teaching_ratio,
     "max_weekends": add_max_weekends,
+    "forbidden_successions": add_forbidden_successions,
     "total_minutes": add_total_minutes,
     "cover_preferred": add_cover_preferred,
     "allocation_target": add_allocation_target,

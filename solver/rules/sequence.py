@@ -6,7 +6,13 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from roster.rules import CoverOverPreferredParams, MaxWeekendsParams, TotalMinutesParams
+from roster.rules import (
+    CoverOverPreferredParams,
+    ForbiddenSuccessionsParams,
+    MaxWeekendsParams,
+    SessionKind,
+    TotalMinutesParams,
+)
 from solver.problem import ProblemData
 from solver.rules.common import at_least, at_most
 from solver.variables import Term, Variables
@@ -81,4 +87,35 @@ def add_cover_over_preferred(
                     params.weight,
                     f"cover_over[{s},{role}]",
                 )
+    return terms
+
+
+def _is(problem: ProblemData, s: int, kind: SessionKind) -> bool:
+    session = problem.sessions[s]
+    activity_ok = kind.activity is None or problem.activities[session.activity] == kind.activity
+    return activity_ok and (kind.period is None or session.period == kind.period)
+
+
+def add_forbidden_successions(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: ForbiddenSuccessionsParams
+) -> list[Term]:
+    """x[c, a] + x[c, b] <= 1 for a of kind A on day d and b of kind B on day d + 1, per pair;
+    soft: weight per such pair of sessions worked."""
+    terms: list[Term] = []
+    for c, items in enumerate(v.by_clinician):
+        by_day: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for s, x in items:
+            by_day[problem.sessions[s].day].append((s, x))
+        for pair in params.pairs:
+            for day, today in sorted(by_day.items()):
+                firsts = [(s, x) for s, x in today if _is(problem, s, pair.first)]
+                thens = [(s, x) for s, x in by_day.get(day + 1, []) if _is(problem, s, pair.then)]
+                for a, xa in firsts:
+                    for b, xb in thens:
+                        if params.hard:
+                            model.add_at_most_one([xa, xb])
+                        else:
+                            both = model.new_bool_var(f"succession[{c},{a},{b}]")
+                            model.add_bool_or([xa.Not(), xb.Not(), both])
+                            terms.append((params.weight, both))
     return terms
