@@ -33,8 +33,11 @@ from roster.rules import (
     ForbiddenSuccessionsParams,
     FairnessParams,
     MaxPerDayParams,
+    MaxConsecutiveDaysParams,
     MaxPerWeekParams,
     MaxWeekendsParams,
+    MinConsecutiveDaysParams,
+    MinDaysOffParams,
     NoOverlapParams,
     RequestsParams,
     RestAfterEveningParams,
@@ -651,6 +654,104 @@ def check_total_minutes(
     return _score(params, items)
 
 
+def _day_runs(
+    instance: Instance, view: RosterView, c: Clinician, worked: bool
+) -> list[tuple[int, int]]:
+    """(first day, length) of each maximal run of worked (or off) days inside the horizon."""
+    start = instance.rules.horizon.start
+    days = instance.rules.horizon.days
+    on = {(s.date - start).days for s in view.sessions_of(c.id)}
+    runs: list[tuple[int, int]] = []
+    d = 0
+    while d < days:
+        if (d in on) == worked:
+            first = d
+            while d < days and (d in on) == worked:
+                d += 1
+            runs.append((first, d - first))
+        else:
+            d += 1
+    return runs
+
+
+def _day_label(instance: Instance, day: int) -> str:
+    return f"{instance.rules.horizon.start + dt.timedelta(days=day):%a %Y-%m-%d}"
+
+
+def check_max_consecutive_days(
+    instance: Instance, view: RosterView, params: MaxConsecutiveDaysParams
+) -> RuleResult:
+    """Per run of worked days longer than the limit: length - limit (outside counts as off)."""
+    items = []
+    for c in instance.clinicians:
+        limit = c.max_consecutive_days if c.max_consecutive_days is not None else params.default
+        if limit is None:
+            continue
+        for first, length in _day_runs(instance, view, c, True):
+            if length > limit:
+                items.append(
+                    (
+                        length - limit,
+                        f"{_who(c)} works {length} days in a row from "
+                        f"{_day_label(instance, first)}, above the limit of {limit}",
+                    )
+                )
+    return _score(params, items)
+
+
+def _short(
+    instance: Instance,
+    view: RosterView,
+    c: Clinician,
+    low: int | None,
+    worked: bool,
+    exempt: bool,
+    what: str,
+) -> list[Item]:
+    items: list[Item] = []
+    if low is None:
+        return items
+    days = instance.rules.horizon.days
+    for first, length in _day_runs(instance, view, c, worked):
+        if exempt and (first == 0 or first + length == days):
+            continue
+        if length < low:
+            items.append(
+                (
+                    low - length,
+                    f"{_who(c)} has {length} {what} in a row from "
+                    f"{_day_label(instance, first)}, below the minimum of {low}",
+                )
+            )
+    return items
+
+
+def check_min_consecutive_days(
+    instance: Instance, view: RosterView, params: MinConsecutiveDaysParams
+) -> RuleResult:
+    """Per run of worked days shorter than the minimum: minimum - length (runs touching an end
+    are exempt when outside counts as worked)."""
+    items = []
+    for c in instance.clinicians:
+        low = c.min_consecutive_days if c.min_consecutive_days is not None else params.default
+        items += _short(instance, view, c, low, True, params.outside == "worked", "worked days")
+    return _score(params, items)
+
+
+def check_min_days_off(
+    instance: Instance, view: RosterView, params: MinDaysOffParams
+) -> RuleResult:
+    """Per run of days off shorter than the minimum: minimum - length (runs touching an end are
+    exempt when outside counts as off)."""
+    items = []
+    for c in instance.clinicians:
+        low = (
+            c.min_consecutive_days_off if c.min_consecutive_days_off is not None else params.default
+        )
+        items += _short(instance, view, c, low, False, params.outside == "off", "days off")
+    return _score(params, items)
+
+
 def check_cover_over_preferred(
     instance: Instance, view: RosterView, params: CoverOverPreferredParams
 ) -> RuleResult:
@@ -673,6 +774,9 @@ CHECKERS: dict[str, Callable[[Instance, RosterView, Any], RuleResult]] = {
     "max_weekends": check_max_weekends,
     "forbidden_successions": check_forbidden_successions,
     "total_minutes": check_total_minutes,
+    "max_consecutive_days": check_max_consecutive_days,
+    "min_consecutive_days": check_min_consecutive_days,
+    "min_days_off": check_min_days_off,
     "cover_preferred": check_cover_preferred,
     "allocation_target": check_allocation_target,
     "requests": check_requests,

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import holidays as holiday_calendars
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from roster.rules import RuleSet
 
@@ -31,13 +38,19 @@ Period = Literal["am", "pm", "evening"]
 class Row(BaseModel):
     """A table row: blank cells take the field's default; list cells are separated by ';'."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _drop_blank_cells(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
+            return {
+                k: v
+                for k, v in data.items()
+                if not (v is None or (isinstance(v, str) and not v.strip()))
+            }
         return data
 
 
@@ -50,13 +63,17 @@ def _split_list(value: Any) -> Any:
 class Site(Row):
     id: Id = Field(description="Short site id, e.g. HSK.")
     name: Name = Field(description="Full site name.")
-    kind: SiteKind = Field(description="private_hospital, medical_centre, public_hospital or university.")
+    kind: SiteKind = Field(
+        description="private_hospital, medical_centre, public_hospital or university."
+    )
 
 
 class Travel(Row):
     from_site: Id = Field(description="Site id the clinician leaves.")
     to_site: Id = Field(description="Site id the clinician goes to.")
-    minutes: int = Field(ge=0, description="Travel minutes; symmetric unless both directions are given.")
+    minutes: int = Field(
+        ge=0, description="Travel minutes; symmetric unless both directions are given."
+    )
 
 
 class Clinician(Row):
@@ -67,13 +84,26 @@ class Clinician(Row):
     institution: Institution = Field(description="Home institution: HKU, CUHK, HA or HKSH.")
     appointment: Appointment = Field(description="affiliation_secondee, dual_track or other.")
     specialties: tuple[Id, ...] = Field(description="Specialties, separated by ';'.")
-    privileges: tuple[Id, ...] = Field(description="Site ids where the clinician may work, separated by ';'.")
-    teacher: bool = Field(False, description="Qualified clinical teacher (may take teaching sessions).")
+    privileges: tuple[Id, ...] = Field(
+        description="Site ids where the clinician may work, separated by ';'."
+    )
+    teacher: bool = Field(
+        False, description="Qualified clinical teacher (may take teaching sessions)."
+    )
     max_per_day: int | None = Field(None, ge=0, description="Personal limit of sessions per day.")
     max_per_week: int | None = Field(None, ge=0, description="Personal limit of sessions per week.")
     max_weekends: int | None = Field(None, ge=0, description="Personal limit of worked weekends.")
-    min_minutes: int | None = Field(None, ge=0, description="Minutes to work at least, over the horizon.")
-    max_minutes: int | None = Field(None, ge=0, description="Minutes to work at most, over the horizon.")
+    min_minutes: int | None = Field(
+        None, ge=0, description="Minutes to work at least, over the horizon."
+    )
+    max_minutes: int | None = Field(
+        None, ge=0, description="Minutes to work at most, over the horizon."
+    )
+    max_consecutive_days: int | None = Field(None, ge=1, description="Longest run of worked days.")
+    min_consecutive_days: int | None = Field(None, ge=1, description="Shortest run of worked days.")
+    min_consecutive_days_off: int | None = Field(
+        None, ge=1, description="Shortest run of days off."
+    )
 
     _lists = field_validator("specialties", "privileges", mode="before")(_split_list)
 
@@ -81,7 +111,9 @@ class Clinician(Row):
 class Allocation(Row):
     clinician: Id = Field(description="Clinician id.")
     activity: Id = Field(description="Activity, e.g. clinical, teaching, research.")
-    period: Literal["week", "horizon"] = Field(description="Applies to each week, or to the whole horizon.")
+    period: Literal["week", "horizon"] = Field(
+        description="Applies to each week, or to the whole horizon."
+    )
     unit: Literal["sessions", "share"] = Field(
         description="sessions: session counts; share: percent (0-100) of the clinician's sessions in the period."
     )
@@ -91,7 +123,11 @@ class Allocation(Row):
 
     @model_validator(mode="after")
     def _ordered(self) -> Allocation:
-        values = [(n, v) for n, v in (("min", self.min), ("target", self.target), ("max", self.max)) if v is not None]
+        values = [
+            (n, v)
+            for n, v in (("min", self.min), ("target", self.target), ("max", self.max))
+            if v is not None
+        ]
         if self.unit == "share":
             for n, v in values:
                 if v > 100:
@@ -113,9 +149,13 @@ class Session(Row):
     activity: Id = Field(description="clinical, teaching, research, or another named kind.")
     specialty: Id | None = Field(None, description="Specialty needed; blank: any specialty.")
     priority: int = Field(1, ge=1, description="Multiplies this session's cover penalties.")
-    series: Id | None = Field(None, description="Recurring clinic id; a series wants the same people.")
+    series: Id | None = Field(
+        None, description="Recurring clinic id; a series wants the same people."
+    )
     students: int | None = Field(None, ge=0, description="Students taught (teaching sessions).")
-    students_per_teacher: int | None = Field(None, ge=1, description="Students one teacher may take.")
+    students_per_teacher: int | None = Field(
+        None, ge=1, description="Students one teacher may take."
+    )
 
     @model_validator(mode="after")
     def _times(self) -> Session:
@@ -136,7 +176,9 @@ class Need(Row):
     session: Id = Field(description="Session id.")
     role: Id = Field(description="Role needed.")
     min: int = Field(0, ge=0, description="Minimum headcount (rule cover_min).")
-    preferred: int | None = Field(None, ge=0, description="Preferred headcount; blank: the minimum.")
+    preferred: int | None = Field(
+        None, ge=0, description="Preferred headcount; blank: the minimum."
+    )
     max: int | None = Field(None, ge=0, description="Maximum headcount; blank: the preferred.")
 
     @model_validator(mode="after")
@@ -144,7 +186,9 @@ class Need(Row):
         if self.preferred is not None and self.min > self.preferred:
             raise ValueError(f"min {self.min} is greater than preferred {self.preferred}")
         if self.max is not None and self.pref > self.max:
-            raise ValueError(f"{'preferred' if self.preferred is not None else 'min'} {self.pref} is greater than max {self.max}")
+            raise ValueError(
+                f"{'preferred' if self.preferred is not None else 'min'} {self.pref} is greater than max {self.max}"
+            )
         return self
 
     @property
@@ -169,7 +213,11 @@ def _parse_moment(value: Any, *, end: bool) -> Any:
             return value
     else:
         return value
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) if end else dt.datetime.combine(day, dt.time())
+    return (
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+        if end
+        else dt.datetime.combine(day, dt.time())
+    )
 
 
 class Unavailability(Row):
@@ -191,17 +239,23 @@ class Unavailability(Row):
     @model_validator(mode="after")
     def _ordered(self) -> Unavailability:
         if self.end <= self.start:
-            raise ValueError(f"end {self.end:%Y-%m-%d %H:%M} is not after start {self.start:%Y-%m-%d %H:%M}")
+            raise ValueError(
+                f"end {self.end:%Y-%m-%d %H:%M} is not after start {self.start:%Y-%m-%d %H:%M}"
+            )
         return self
 
 
 class Request(Row):
     clinician: Id = Field(description="Clinician id.")
-    kind: Literal["want", "avoid"] = Field(description="want: penalty if none matches; avoid: per match.")
+    kind: Literal["want", "avoid"] = Field(
+        description="want: penalty if none matches; avoid: per match."
+    )
     weight: int = Field(ge=0, description="Penalty weight of this request.")
     session: Id | None = Field(None, description="Match this session only.")
     date: dt.date | None = Field(None, description="Match sessions on this date.")
-    period: Period | None = Field(None, description="Match sessions of this period: am, pm or evening.")
+    period: Period | None = Field(
+        None, description="Match sessions of this period: am, pm or evening."
+    )
     site: Id | None = Field(None, description="Match sessions at this site.")
     activity: Id | None = Field(None, description="Match sessions of this activity.")
 
@@ -232,11 +286,24 @@ class InstanceProblems(Exception):
 
 
 TABLES: tuple[str, ...] = (
-    "sites", "travel", "clinicians", "allocations", "sessions", "needs", "unavailability", "requests",
+    "sites",
+    "travel",
+    "clinicians",
+    "allocations",
+    "sessions",
+    "needs",
+    "unavailability",
+    "requests",
 )
 ROW_MODELS: dict[str, type[Row]] = {
-    "sites": Site, "travel": Travel, "clinicians": Clinician, "allocations": Allocation,
-    "sessions": Session, "needs": Need, "unavailability": Unavailability, "requests": Request,
+    "sites": Site,
+    "travel": Travel,
+    "clinicians": Clinician,
+    "allocations": Allocation,
+    "sessions": Session,
+    "needs": Need,
+    "unavailability": Unavailability,
+    "requests": Request,
 }
 REQUIRED_TABLES: tuple[str, ...] = ("sites", "clinicians", "sessions", "needs")
 
@@ -300,7 +367,9 @@ class Instance(BaseModel):
         days: set[dt.date] = set(cal.extra_holidays)
         if cal.public_holidays == "hong_kong":
             h = self.rules.horizon
-            days |= set(holiday_calendars.country_holidays("HK", years=range(h.start.year, h.end.year + 1)))
+            days |= set(
+                holiday_calendars.country_holidays("HK", years=range(h.start.year, h.end.year + 1))
+            )
         return frozenset(days)
 
     def is_weekend(self, day: dt.date) -> bool:
@@ -334,7 +403,9 @@ def _duplicates(table: str, rows: Iterable[Any], key: str) -> Iterable[Problem]:
         seen.add(value)
 
 
-def _unknown(table: str, i: int, column: str, value: str, known: Iterable[str], what: str) -> Problem:
+def _unknown(
+    table: str, i: int, column: str, value: str, known: Iterable[str], what: str
+) -> Problem:
     ks = sorted(set(known))
     shown = ", ".join(ks[:8]) + (", ..." if len(ks) > 8 else "")
     return Problem(table, i, column, value, f"unknown {what} (known: {shown})")
@@ -362,7 +433,9 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
         if t.from_site == t.to_site:
             yield Problem("travel", i, "to_site", t.to_site, "travel from a site to itself")
         if (t.from_site, t.to_site) in pairs:
-            yield Problem("travel", i, "to_site", t.to_site, f"duplicate travel {t.from_site} -> {t.to_site}")
+            yield Problem(
+                "travel", i, "to_site", t.to_site, f"duplicate travel {t.from_site} -> {t.to_site}"
+            )
         pairs.add((t.from_site, t.to_site))
 
     for i, c in enumerate(inst.clinicians):
@@ -379,8 +452,13 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
             yield _unknown("allocations", i, "activity", a.activity, activities, "activity")
         key = (a.clinician, a.activity, a.period)
         if key in alloc_keys:
-            yield Problem("allocations", i, "activity", a.activity,
-                          f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}")
+            yield Problem(
+                "allocations",
+                i,
+                "activity",
+                a.activity,
+                f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}",
+            )
         alloc_keys.add(key)
         if a.unit == "share":
             for col in ("min", "target"):
@@ -388,26 +466,43 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                 if v is not None:
                     share_sums[(a.clinician, a.period, col)] += v
                     if share_sums[(a.clinician, a.period, col)] > 100:
-                        yield Problem("allocations", i, col, v,
-                                      f"shares cannot be met: the {col} shares of {a.clinician} per "
-                                      f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} percent")
+                        yield Problem(
+                            "allocations",
+                            i,
+                            col,
+                            v,
+                            f"shares cannot be met: the {col} shares of {a.clinician} per "
+                            f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} percent",
+                        )
         elif a.min is not None and a.period == "week":
             who = inst.clinician_by_id.get(a.clinician)
             if who is not None and who.max_per_week is not None and a.min > who.max_per_week:
-                yield Problem("allocations", i, "min", a.min,
-                              f"cannot be met: {a.clinician} works at most {who.max_per_week} sessions a week")
+                yield Problem(
+                    "allocations",
+                    i,
+                    "min",
+                    a.min,
+                    f"cannot be met: {a.clinician} works at most {who.max_per_week} sessions a week",
+                )
 
     for i, s in enumerate(inst.sessions):
         if s.site not in site_ids:
             yield _unknown("sessions", i, "site", s.site, site_ids, "site")
         if not horizon.start <= s.date <= horizon.end:
-            yield Problem("sessions", i, "date", s.date.isoformat(),
-                          f"date outside the horizon {horizon.start} to {horizon.end}")
+            yield Problem(
+                "sessions",
+                i,
+                "date",
+                s.date.isoformat(),
+                f"date outside the horizon {horizon.start} to {horizon.end}",
+            )
         if s.specialty is not None and s.specialty not in specialties:
             yield _unknown("sessions", i, "specialty", s.specialty, specialties, "specialty")
         if (s.students is None) != (s.students_per_teacher is None):
             col = "students" if s.students is None else "students_per_teacher"
-            yield Problem("sessions", i, col, "", "give both students and students_per_teacher, or neither")
+            yield Problem(
+                "sessions", i, col, "", "give both students and students_per_teacher, or neither"
+            )
 
     seen_needs: set[tuple[str, str]] = set()
     for i, n in enumerate(inst.needs):
@@ -416,7 +511,9 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
         if n.role not in roles:
             yield _unknown("needs", i, "role", n.role, roles, "role")
         if (n.session, n.role) in seen_needs:
-            yield Problem("needs", i, "role", n.role, f"duplicate need for session {n.session}, role {n.role}")
+            yield Problem(
+                "needs", i, "role", n.role, f"duplicate need for session {n.session}, role {n.role}"
+            )
         seen_needs.add((n.session, n.role))
     missing = sess_ids - {s for s, _ in seen_needs}
     for i, s in enumerate(inst.sessions):
@@ -435,8 +532,13 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
         if r.site is not None and r.site not in site_ids:
             yield _unknown("requests", i, "site", r.site, site_ids, "site")
         if r.date is not None and not horizon.start <= r.date <= horizon.end:
-            yield Problem("requests", i, "date", r.date.isoformat(),
-                          f"date outside the horizon {horizon.start} to {horizon.end}")
+            yield Problem(
+                "requests",
+                i,
+                "date",
+                r.date.isoformat(),
+                f"date outside the horizon {horizon.start} to {horizon.end}",
+            )
 
 
 class Assignment(BaseModel):

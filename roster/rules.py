@@ -133,6 +133,38 @@ class ForbiddenSuccessionsParams(_HardOrSoftParams):
     pairs: tuple[Succession, ...] = Field((), description="The forbidden (first, then) pairs.")
 
 
+class MaxConsecutiveDaysParams(_HardOrSoftParams):
+    """Runs of consecutive worked days are at most N long; days outside the horizon count as off."""
+
+    default: int | None = Field(
+        None, ge=1, description="Limit for clinicians whose max_consecutive_days is blank."
+    )
+
+
+class MinConsecutiveDaysParams(_HardOrSoftParams):
+    """Runs of consecutive worked days are at least N long."""
+
+    default: int | None = Field(
+        None, ge=1, description="Minimum for clinicians whose min_consecutive_days is blank."
+    )
+    outside: Literal["worked", "off"] = Field(
+        "worked",
+        description="Days outside the horizon: worked (runs touching an end are exempt) or off.",
+    )
+
+
+class MinDaysOffParams(_HardOrSoftParams):
+    """Runs of consecutive days off are at least N long."""
+
+    default: int | None = Field(
+        None, ge=1, description="Minimum for clinicians whose min_consecutive_days_off is blank."
+    )
+    outside: Literal["worked", "off"] = Field(
+        "off",
+        description="Days outside the horizon: off (runs touching an end are exempt) or worked.",
+    )
+
+
 class TotalMinutesParams(_HardOrSoftParams):
     """Minutes worked over the horizon within the clinician's min_minutes and max_minutes."""
 
@@ -212,6 +244,13 @@ class Rules(_Params):
         None, description=ForbiddenSuccessionsParams.__doc__
     )
     total_minutes: TotalMinutesParams | None = Field(None, description=TotalMinutesParams.__doc__)
+    max_consecutive_days: MaxConsecutiveDaysParams | None = Field(
+        None, description=MaxConsecutiveDaysParams.__doc__
+    )
+    min_consecutive_days: MinConsecutiveDaysParams | None = Field(
+        None, description=MinConsecutiveDaysParams.__doc__
+    )
+    min_days_off: MinDaysOffParams | None = Field(None, description=MinDaysOffParams.__doc__)
     cover_preferred: CoverPreferredParams | None = Field(
         None, description=CoverPreferredParams.__doc__
     )

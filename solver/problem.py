@@ -40,6 +40,9 @@ class ClinicianData:
     max_weekends: int | None = None
     min_minutes: int | None = None
     max_minutes: int | None = None
+    max_consecutive_days: int | None = None
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,9 @@ def build_problem(instance: Instance) -> ProblemData:
             c.max_weekends,
             c.min_minutes,
             c.max_minutes,
+            c.max_consecutive_days,
+            c.min_consecutive_days,
+            c.min_consecutive_days_off,
         )
         for c in instance.clinicians
     )

@@ -31,7 +31,7 @@ STARTS = [
     ("07:00", "08:30"),
 ]
 SITES = ["HSK", "EMC", "QMH"]
-DAYS = [0, 1, 5, 6]  # Monday, Tuesday, Saturday, Sunday
+DAYS = [0, 1, 2, 4, 5, 6]  # Mon, Tue, Wed, Fri, Sat, Sun
 
 
 @st.composite
@@ -66,6 +66,9 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
                 "max_weekends": draw(st.sampled_from([None, 0, 1])),
                 "min_minutes": draw(st.sampled_from([None, 180, 240])),
                 "max_minutes": draw(st.sampled_from([None, 300, 480])),
+                "max_consecutive_days": draw(st.sampled_from([None, 1, 2])),
+                "min_consecutive_days": draw(st.sampled_from([None, 2, 3])),
+                "min_consecutive_days_off": draw(st.sampled_from([None, 2, 3])),
             }
         )
     roles = sorted({c["role"] for c in clinicians})
@@ -182,6 +185,19 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             }
         ),
         "cover_over_preferred": lambda: {"weight": draw(st.integers(0, 6))},
+        "max_consecutive_days": lambda: hard_or_soft({"default": draw(st.sampled_from([None, 1]))}),
+        "min_consecutive_days": lambda: hard_or_soft(
+            {
+                "default": draw(st.sampled_from([None, 2])),
+                "outside": draw(st.sampled_from(["worked", "off"])),
+            }
+        ),
+        "min_days_off": lambda: hard_or_soft(
+            {
+                "default": draw(st.sampled_from([None, 2])),
+                "outside": draw(st.sampled_from(["worked", "off"])),
+            }
+        ),
         "forbidden_successions": lambda: hard_or_soft(
             {
                 "pairs": [

@@ -57,7 +57,15 @@ def test_generated_folder_loads_and_its_witness_keeps_every_hard_rule(
 def test_rules_file_turns_every_rule_on(tmp_path: Path) -> None:
     instance = load_instance(write_instance(tmp_path, 10, 1, seed=1))
     # every rule but the horizon-wide ones added for shift benchmarks, which an office week lacks data for
-    later = {"max_weekends", "forbidden_successions", "total_minutes", "cover_over_preferred"}
+    later = {
+        "max_weekends",
+        "forbidden_successions",
+        "total_minutes",
+        "max_consecutive_days",
+        "min_consecutive_days",
+        "min_days_off",
+        "cover_over_preferred",
+    }
     assert tuple(instance.rules.rules.active()) == tuple(k for k in RULE_KINDS if k not in later)
     assert instance.rules.horizon.start.isoformat() == "2026-12-07"
 

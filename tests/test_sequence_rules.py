@@ -120,3 +120,38 @@ def test_forbidden_successions() -> None:
         [doc("A")], taught, rules={"cover_min": {}, "forbidden_successions": {"pairs": by_activity}}
     )
     assert run(inst).status is SolveStatus.INFEASIBLE
+
+
+def days(*which: int) -> list[dict[str, object]]:
+    return [sess(f"D{d}", day=d) for d in which]
+
+
+def test_max_consecutive_days() -> None:
+    # Four clinics Mon-Thu, A alone, at most 3 days in a row: hard impossible; soft 5 per extra day.
+    rules = {"cover_min": {}, "max_consecutive_days": {"default": 3}}
+    assert run(make([doc("A")], days(0, 1, 2, 3), rules=rules)).status is SolveStatus.INFEASIBLE
+    soft = {"cover_min": {}, "max_consecutive_days": {"default": 2, "hard": False, "weight": 5}}
+    # a run of 4 days, limit 2: 4 - 2 = 2 extra days: 10
+    assert run(make([doc("A")], days(0, 1, 2, 3), rules=soft)).objective == 10
+
+
+def test_min_consecutive_days_and_the_horizon_ends() -> None:
+    # A must work Wednesday alone (B cannot): a run of 1 in mid-week, minimum 2: 2 - 1 = 1 at 7.
+    clinicians = [doc("A", min_consecutive_days=2), doc("B", privileges="EMC")]
+    rules = {"cover_min": {}, "min_consecutive_days": {"hard": False, "weight": 7}}
+    assert run(make(clinicians, days(2), rules=rules)).objective == 7
+    # A run on Monday touches the horizon's start: exempt while outside counts as worked...
+    assert run(make(clinicians, days(0), rules=rules)).objective == 0
+    # ...and counted when outside counts as off.
+    off = {"cover_min": {}, "min_consecutive_days": {"hard": False, "weight": 7, "outside": "off"}}
+    assert run(make(clinicians, days(0), rules=off)).objective == 7
+
+
+def test_min_days_off() -> None:
+    # A works Mon and Wed (the only doctor): one day off between, minimum 2 off: 1 at 3.
+    rules = {"cover_min": {}, "min_days_off": {"default": 2, "hard": False, "weight": 3}}
+    assert run(make([doc("A")], days(0, 2), rules=rules)).objective == 3
+    # Thu-Sun off touches the end: exempt by default (outside counts as off).
+    assert run(make([doc("A")], days(0, 1, 2), rules=rules)).objective == 0
+    hard = {"cover_min": {}, "min_days_off": {"default": 2}}
+    assert run(make([doc("A")], days(0, 2), rules=hard)).status is SolveStatus.INFEASIBLE

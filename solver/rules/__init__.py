@@ -19,7 +19,10 @@ from solver.rules.people import add_continuity, add_fairness, add_requests, add_
 from solver.rules.sequence import (
     add_cover_over_preferred,
     add_forbidden_successions,
+    add_max_consecutive_days,
     add_max_weekends,
+    add_min_consecutive_days,
+    add_min_days_off,
     add_total_minutes,
 )
 from solver.rules.structural import add_availability, add_eligibility, add_no_overlap
@@ -41,6 +44,9 @@ BUILDERS: dict[str, Builder] = {
     "max_weekends": add_max_weekends,
     "forbidden_successions": add_forbidden_successions,
     "total_minutes": add_total_minutes,
+    "max_consecutive_days": add_max_consecutive_days,
+    "min_consecutive_days": add_min_consecutive_days,
+    "min_days_off": add_min_days_off,
     "cover_preferred": add_cover_preferred,
     "allocation_target": add_allocation_target,
     "requests": add_requests,

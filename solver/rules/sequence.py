@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from ortools.sat.python import cp_model
 
 from roster.rules import (
     CoverOverPreferredParams,
     ForbiddenSuccessionsParams,
+    MaxConsecutiveDaysParams,
     MaxWeekendsParams,
+    MinConsecutiveDaysParams,
+    MinDaysOffParams,
     SessionKind,
     TotalMinutesParams,
 )
@@ -118,4 +122,171 @@ def add_forbidden_successions(
                             both = model.new_bool_var(f"succession[{c},{a},{b}]")
                             model.add_bool_or([xa.Not(), xb.Not(), both])
                             terms.append((params.weight, both))
+    return terms
+
+
+def _worked_days(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, c: int
+) -> list[cp_model.IntVar | int]:
+    """worked[d] = OR of c's assignments on day d (0 where c has no eligible session that day)."""
+    by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+    for s, x in v.by_clinician[c]:
+        by_day[problem.sessions[s].day].append(x)
+    out: list[cp_model.IntVar | int] = []
+    for d in range(problem.n_days):
+        xs = by_day.get(d, [])
+        if not xs:
+            out.append(0)
+            continue
+        w = model.new_bool_var(f"worked[{c},{d}]")
+        model.add_max_equality(w, xs)
+        out.append(w)
+    return out
+
+
+def add_max_consecutive_days(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MaxConsecutiveDaysParams
+) -> list[Term]:
+    """Every window of limit + 1 days has a day off: sum worked[d..d+limit] <= limit.
+
+    A run of length n > limit fills n - limit windows, so the soft penalty per full window is
+    exactly weight * (n - limit) per run.
+    """
+    terms: list[Term] = []
+    for c, clin in enumerate(problem.clinicians):
+        limit = (
+            clin.max_consecutive_days if clin.max_consecutive_days is not None else params.default
+        )
+        if limit is None or limit >= problem.n_days:
+            continue
+        worked = _worked_days(model, problem, v, c)
+        for d in range(problem.n_days - limit):
+            window = worked[d : d + limit + 1]
+            if any(isinstance(w, int) for w in window):
+                continue  # a day with no session open to c is a day off
+            total = cp_model.LinearExpr.sum(window)
+            terms += at_most(
+                model,
+                total,
+                limit,
+                limit + 1,
+                params.hard,
+                params.weight,
+                f"max_consecutive[{c},{d}]",
+            )
+    return terms
+
+
+def _short_runs(
+    model: cp_model.CpModel,
+    worked: list[cp_model.IntVar | int],
+    low: int,
+    value: int,
+    exempt_ends: bool,
+    hard: bool,
+    weight: int,
+    name: str,
+) -> list[Term]:
+    """Forbid each run of days equal to `value` shorter than `low`, with the days around it not.
+
+    A pattern: not value at d - 1, value on d .. d + k - 1, not value at d + k (k < low). At the
+    horizon's ends, the outside day is `value` when runs touching an end are exempt, else not.
+    Soft: weight * (low - k) per such run.
+    """
+    days = len(worked)
+    terms: list[Term] = []
+
+    def lit(d: int, want: int) -> Any:
+        """A literal true when day d equals `want` (True/False for a fixed day)."""
+        w = worked[d]
+        is_value = w if value == 1 else (w.Not() if not isinstance(w, int) else 1 - w)
+        if isinstance(is_value, int):
+            return bool(is_value) == bool(want)
+        return is_value if want else is_value.Not()
+
+    for k in range(1, low):
+        for d in range(0, days - k + 1):
+            clause: list[Any] = []
+            impossible = False
+            # the day before and after must not be `value`; inside, every day must be `value`
+            edges = []
+            if d == 0:
+                if exempt_ends:
+                    continue
+            else:
+                edges.append(lit(d - 1, 0))
+            if d + k == days:
+                if exempt_ends:
+                    continue
+            else:
+                edges.append(lit(d + k, 0))
+            inside = [lit(e, 1) for e in range(d, d + k)]
+            for part in edges + inside:
+                if part is False:
+                    impossible = True
+                elif part is not True:
+                    clause.append(part.Not())
+            if impossible:
+                continue
+            if hard:
+                if not clause:
+                    model.add_bool_or([])  # the pattern is forced: infeasible
+                else:
+                    model.add_bool_or(clause)
+            else:
+                hit = model.new_bool_var(f"{name}[{d},{k}]")
+                model.add_bool_or([*clause, hit])
+                terms.append((weight * (low - k), hit))
+    return terms
+
+
+def add_min_consecutive_days(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MinConsecutiveDaysParams
+) -> list[Term]:
+    """No run of worked days shorter than the minimum (runs touching an end are exempt when
+    outside counts as worked); soft: weight * (minimum - length) per short run."""
+    terms: list[Term] = []
+    for c, clin in enumerate(problem.clinicians):
+        low = clin.min_consecutive_days if clin.min_consecutive_days is not None else params.default
+        if low is None or low <= 1:
+            continue
+        worked = _worked_days(model, problem, v, c)
+        terms += _short_runs(
+            model,
+            worked,
+            low,
+            1,
+            params.outside == "worked",
+            params.hard,
+            params.weight,
+            f"min_consecutive[{c}]",
+        )
+    return terms
+
+
+def add_min_days_off(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MinDaysOffParams
+) -> list[Term]:
+    """No run of days off shorter than the minimum (runs touching an end are exempt when outside
+    counts as off); soft: weight * (minimum - length) per short run."""
+    terms: list[Term] = []
+    for c, clin in enumerate(problem.clinicians):
+        low = (
+            clin.min_consecutive_days_off
+            if clin.min_consecutive_days_off is not None
+            else params.default
+        )
+        if low is None or low <= 1:
+            continue
+        worked = _worked_days(model, problem, v, c)
+        terms += _short_runs(
+            model,
+            worked,
+            low,
+            0,
+            params.outside == "off",
+            params.hard,
+            params.weight,
+            f"min_days_off[{c}]",
+        )
     return terms
