@@ -316,11 +316,12 @@ def check_cover_max(instance: Instance, view: RosterView, params: CoverMaxParams
 def check_cover_preferred(
     instance: Instance, view: RosterView, params: CoverPreferredParams
 ) -> RuleResult:
-    """Per session and need row: max(0, pref - n(s, r)) * priority."""
+    """Per session and need row: max(0, pref - n(s, r)) * (under_weight, else priority)."""
     units = 0
     for need in instance.needs:
         s = instance.session_by_id[need.session]
-        units += max(0, need.pref - view.n(s.id, need.role)) * s.priority
+        under = s.priority if need.under_weight is None else need.under_weight
+        units += max(0, need.pref - view.n(s.id, need.role)) * under
     return [], params.weight * units
 
 
@@ -756,7 +757,11 @@ def check_cover_over_preferred(
     instance: Instance, view: RosterView, params: CoverOverPreferredParams
 ) -> RuleResult:
     """Per session and need row: max(0, n(s, r) - pref)."""
-    units = sum(max(0, view.n(need.session, need.role) - need.pref) for need in instance.needs)
+    units = sum(
+        max(0, view.n(need.session, need.role) - need.pref)
+        * (1 if need.over_weight is None else need.over_weight)
+        for need in instance.needs
+    )
     return [], params.weight * units
 
 

@@ -180,6 +180,14 @@ class Need(Row):
         None, ge=0, description="Preferred headcount; blank: the minimum."
     )
     max: int | None = Field(None, ge=0, description="Maximum headcount; blank: the preferred.")
+    under_weight: int | None = Field(
+        None,
+        ge=0,
+        description="Multiplies cover_preferred per missing person; blank: the session's priority.",
+    )
+    over_weight: int | None = Field(
+        None, ge=0, description="Multiplies cover_over_preferred per extra person; blank: 1."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Need:

@@ -29,6 +29,7 @@ class SessionData:
     needs: tuple[tuple[int, int, int, int], ...]  # (role, min, preferred, most)
     teachers_needed: int  # ceil(students / students_per_teacher), 0 when not given
     period: str = ""  # am, pm or evening
+    need_weights: tuple[tuple[int, int], ...] = ()  # per need row: (under, over) multipliers
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,13 @@ def build_problem(instance: Instance) -> ProblemData:
                 needs=needs,
                 teachers_needed=teachers,
                 period=instance.period(s),
+                need_weights=tuple(
+                    (
+                        s.priority if n.under_weight is None else n.under_weight,
+                        1 if n.over_weight is None else n.over_weight,
+                    )
+                    for n in instance.needs_by_session.get(s.id, ())
+                ),
             )
         )
 

@@ -105,6 +105,8 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
                     "min": low,
                     "preferred": pref,
                     "max": pref + draw(st.integers(0, 1)),
+                    "under_weight": draw(st.sampled_from([None, 0, 3])),
+                    "over_weight": draw(st.sampled_from([None, 2])),
                 }
             )
     unavailability = []

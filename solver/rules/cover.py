@@ -57,10 +57,12 @@ def add_cover_max(
 def add_cover_preferred(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: CoverPreferredParams
 ) -> list[Term]:
-    """Soft: weight * priority * max(0, preferred - n(s, r))."""
+    """Soft: weight * under * max(0, preferred - n(s, r)); under: the need's under_weight, else
+    the session's priority."""
     terms: list[Term] = []
     for s, role, _, pref, _, xs in _per_need(problem, v):
-        w = params.weight * problem.sessions[s].priority
+        index = [r for r, *_ in problem.sessions[s].needs].index(role)
+        w = params.weight * problem.sessions[s].need_weights[index][0]
         terms += at_least(
             model, cp_model.LinearExpr.sum(xs), pref, False, w, f"cover_preferred[{s},{role}]"
         )

@@ -76,10 +76,11 @@ def add_total_minutes(
 def add_cover_over_preferred(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: CoverOverPreferredParams
 ) -> list[Term]:
-    """Soft: weight * max(0, n(s, r) - preferred) per session and need row."""
+    """Soft: weight * over * max(0, n(s, r) - preferred) per session and need row; over: the
+    need's over_weight, else 1."""
     terms: list[Term] = []
     for s, session in enumerate(problem.sessions):
-        for role, _, pref, _ in session.needs:
+        for (role, _, pref, _), (_, over) in zip(session.needs, session.need_weights, strict=True):
             xs = [x for c, x in v.by_session[s] if problem.clinicians[c].role == role]
             if len(xs) > pref:
                 terms += at_most(
@@ -88,7 +89,7 @@ def add_cover_over_preferred(
                     pref,
                     len(xs),
                     False,
-                    params.weight,
+                    params.weight * over,
                     f"cover_over[{s},{role}]",
                 )
     return terms
