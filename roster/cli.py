@@ -308,10 +308,11 @@ def list_rules() -> None:
 
 def _register_extensions() -> None:
     """Commands that live in their own modules (outputs people use)."""
+    from roster.cli_bench import COMMANDS as bench_commands
     from roster.cli_outputs import COMMANDS as output_commands
     from roster.cli_workflows import COMMANDS as workflow_commands
 
-    for command in [*output_commands, *workflow_commands]:
+    for command in [*output_commands, *workflow_commands, *bench_commands]:
         main.add_command(command)
 
 

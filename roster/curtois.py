@@ -7,11 +7,15 @@ sharing nothing with the CP-SAT model or with ``roster.check``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from roster.domain import Instance
+from roster.rules import RuleSet
 
 
 @dataclass(frozen=True)
@@ -213,3 +217,141 @@ def evaluate(bench: Benchmark, rows: Iterable[tuple[str, int, str]]) -> Score:
         n = on_duty[(c.day, c.shift)]
         objective += c.under * max(0, c.requirement - n) + c.over * max(0, n - c.requirement)
     return Score(tuple(bad), objective)
+
+
+START = dt.date(2024, 1, 1)  # a Monday; the benchmark's day 0
+SITE = "WARD"
+ROLE = "nurse"
+
+
+def _session_id(day: int, shift: str) -> str:
+    return f"d{day}-{shift}"
+
+
+def to_instance(bench: Benchmark) -> Instance:
+    """The benchmark as our own instance: employees become clinicians, each day and shift type a
+    session with its cover line, days off unavailability, shift on/off requests want/avoid requests,
+    and the benchmark's rules the engine's rules (see docs/benchmarks.md for the mapping)."""
+    cover = {(c.day, c.shift): c for c in bench.cover}
+    staff = len(bench.staff)
+    sessions, needs = [], []
+    for day in range(bench.days):
+        date = (START + dt.timedelta(days=day)).isoformat()
+        for shift in bench.shifts:
+            sid = _session_id(day, shift.id)
+            end = dt.time(shift.minutes // 60, shift.minutes % 60)
+            # every shift of a day starts at midnight, so two shifts of one day always overlap
+            sessions.append(
+                {
+                    "id": sid,
+                    "site": SITE,
+                    "date": date,
+                    "start": "00:00",
+                    "end": end.isoformat("minutes"),
+                    "activity": f"shift_{shift.id}",
+                }
+            )
+            line = cover.get((day, shift.id))
+            needs.append(
+                {
+                    "session": sid,
+                    "role": ROLE,
+                    "min": 0,
+                    "preferred": line.requirement if line else 0,
+                    "max": staff,
+                    "under_weight": line.under if line else 0,
+                    "over_weight": line.over if line else 0,
+                }
+            )
+    clinicians, allocations, unavailability = [], [], []
+    for e in bench.staff:
+        clinicians.append(
+            {
+                "id": e.id,
+                "name": e.id,
+                "role": ROLE,
+                "institution": "HA",
+                "appointment": "other",
+                "specialties": "nursing",
+                "privileges": SITE,
+                "max_per_day": 1,
+                "max_weekends": e.max_weekends,
+                "min_minutes": e.min_minutes,
+                "max_minutes": e.max_minutes,
+                "max_consecutive_days": e.max_consecutive,
+                "min_consecutive_days": e.min_consecutive,
+                "min_consecutive_days_off": e.min_days_off,
+            }
+        )
+        for shift in bench.shifts:
+            limit = e.max_shifts.get(shift.id, 0)
+            if limit < bench.days:
+                allocations.append(
+                    {
+                        "clinician": e.id,
+                        "activity": f"shift_{shift.id}",
+                        "period": "horizon",
+                        "unit": "sessions",
+                        "max": limit,
+                    }
+                )
+        for day in sorted(bench.days_off.get(e.id, ())):
+            date = (START + dt.timedelta(days=day)).isoformat()
+            unavailability.append(
+                {"clinician": e.id, "start": date, "end": date, "reason": "day off"}
+            )
+    requests = [
+        {
+            "clinician": r.employee,
+            "kind": kind,
+            "weight": r.weight,
+            "session": _session_id(r.day, r.shift),
+        }
+        for kind, rows in (("want", bench.on_requests), ("avoid", bench.off_requests))
+        for r in rows
+    ]
+    pairs = [
+        {"first": {"activity": f"shift_{s.id}"}, "then": {"activity": f"shift_{t}"}}
+        for s in bench.shifts
+        for t in s.cannot_follow
+    ]
+    rules = RuleSet.model_validate(
+        {
+            "horizon": {"start": START, "end": START + dt.timedelta(days=bench.days - 1)},
+            "calendar": {"public_holidays": "none"},
+            "rules": {
+                "max_per_day": {},
+                "allocation_bounds": {},
+                "forbidden_successions": {"pairs": pairs},
+                "total_minutes": {},
+                "max_consecutive_days": {},
+                "min_consecutive_days": {"outside": "worked"},
+                "min_days_off": {"outside": "off"},
+                "max_weekends": {},
+                "cover_preferred": {"weight": 1},
+                "cover_over_preferred": {"weight": 1},
+                "requests": {"weight": 1},
+            },
+        }
+    )
+    return Instance.model_validate(
+        {
+            "sites": [{"id": SITE, "name": "Ward", "kind": "public_hospital"}],
+            "clinicians": clinicians,
+            "sessions": sessions,
+            "needs": needs,
+            "allocations": allocations,
+            "unavailability": unavailability,
+            "requests": requests,
+            "rules": rules,
+        }
+    )
+
+
+def solution_rows(assignments: Iterable[tuple[str, str]]) -> list[tuple[str, int, str]]:
+    """Our roster as the benchmark's solution rows (employee, day, shift), sorted."""
+    rows = []
+    for clinician, session in assignments:
+        day, shift = session[1:].split("-", 1)
+        rows.append((clinician, int(day), shift))
+    return sorted(rows, key=lambda r: (r[0], r[1], r[2]))

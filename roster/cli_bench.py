@@ -1,0 +1,146 @@
+"""`roster bench curtois`: solve public benchmark instances with the office's engine and score them."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from roster.io import write_outputs
+
+BEST_KNOWN = {
+    "Instance1": 607,
+    "Instance2": 828,
+    "Instance3": 1001,
+    "Instance4": 1716,
+    "Instance5": 1143,
+    "Instance6": 1950,
+    "Instance7": 1056,
+    "Instance8": 1300,
+    "Instance11": 3443,
+    "Instance14": 1278,
+    "Instance15": 3828,
+    "Instance18": 4459,
+    "Instance20": 4769,
+    "Instance22": 30241,
+    "Instance24": 40439,
+}  # published best known objectives (Instance15: 3828 or 3829; Instance24: 40439 or 42463)
+COLUMNS = (
+    "instance",
+    "days",
+    "staff",
+    "shift_types",
+    "objective",
+    "best_known",
+    "ratio",
+    "best_bound",
+    "status",
+    "hard_violations",
+    "wall_seconds",
+    "build_seconds",
+    "peak_mb",
+)
+
+
+def solve_one(path: str, time_limit: float, workers: int) -> dict[str, Any]:
+    """Read, convert, solve and score one benchmark file (run in its own process for its memory)."""
+    from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance
+    from solver.problem import build_problem
+    from solver.solve import SolveParams, solve
+
+    t0 = time.perf_counter()
+    bench = read_benchmark(path)
+    problem = build_problem(to_instance(bench))
+    build = time.perf_counter() - t0
+    result = solve(problem, SolveParams(time_limit=time_limit, workers=workers))
+    rows = solution_rows(result.assignments)
+    score = evaluate(bench, rows) if result.status.has_solution else None
+    best = BEST_KNOWN.get(bench.name)
+    return {
+        "instance": bench.name,
+        "days": bench.days,
+        "staff": len(bench.staff),
+        "shift_types": len(bench.shifts),
+        "objective": score.objective if score else None,
+        "best_known": best,
+        "ratio": round(score.objective / best, 4) if score and best else None,
+        "best_bound": result.best_bound,
+        "status": result.status.value,
+        "hard_violations": len(score.hard_violations) if score else None,
+        "wall_seconds": round(result.wall_seconds, 1),
+        "build_seconds": round(build + result.build_seconds, 2),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "solution": [list(r) for r in rows],
+    }
+
+
+@click.group()
+def bench() -> None:
+    """Measure the engine on public benchmarks."""
+
+
+@bench.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--time-limit", default=60.0, show_default=True, help="Seconds per instance.")
+@click.option("--workers", default=2, show_default=True, help="CP-SAT workers.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for results."
+)
+def curtois(files: tuple[str, ...], time_limit: float, workers: int, out_dir: str) -> None:
+    """Solve Curtois and Qu shift scheduling instances and score them with the benchmark's rules.
+
+    Writes <Instance>.csv (employee,day,shift) per instance and results.csv / results.md.
+
+    \b
+    Example:
+      roster bench curtois data/benchmarks/curtois/Instance1.txt --time-limit 60 --out out/bench
+    """
+    rows = []
+    for path in files:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import json,sys; from roster.cli_bench import solve_one; "
+                "print(json.dumps(solve_one(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]))))",
+                path,
+                str(time_limit),
+                str(workers),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            click.echo(f"error: {path}: {done.stderr.strip().splitlines()[-1:]}", err=True)
+            sys.exit(1)
+        row = json.loads(done.stdout)
+        solution = row.pop("solution")
+        csv_text = "employee,day,shift\n" + "".join(f"{e},{d},{s}\n" for e, d, s in solution)
+        write_outputs(out_dir, {f"{row['instance']}.csv": csv_text.encode()})
+        rows.append(row)
+        click.echo(" | ".join(str(row[c]) for c in COLUMNS), err=True)
+    csv_out = (
+        ",".join(COLUMNS)
+        + "\n"
+        + "".join(",".join(str(r[c]) for c in COLUMNS) + "\n" for r in rows)
+    )
+    md = (
+        "| "
+        + " | ".join(COLUMNS)
+        + " |\n|"
+        + "---|" * len(COLUMNS)
+        + "\n"
+        + "".join("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |\n" for r in rows)
+    )
+    write_outputs(out_dir, {"results.csv": csv_out.encode(), "results.md": md.encode()})
+    click.echo(md, nl=False)
+
+
+COMMANDS: list[click.Command] = [bench]
