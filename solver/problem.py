@@ -6,6 +6,7 @@ eligible (clinician, session) pairs are listed once. The model's rule builders r
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 
@@ -165,9 +166,8 @@ def build_problem(instance: Instance) -> ProblemData:
 
     eligible = []
     unavailable = set()
-    absences: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for u in instance.unavailability:
-        absences.setdefault(u.clinician, []).append((u.start, u.end))
+    absences = _merged_absences(instance)
+    spans = [(s.start_at, s.end_at) for s in instance.sessions]
     needs_roles = {
         s.id: {n.role for n in instance.needs_by_session.get(s.id, ())} for s in instance.sessions
     }
@@ -177,6 +177,7 @@ def build_problem(instance: Instance) -> ProblemData:
     for ci, c in enumerate(instance.clinicians):
         specialties = set(c.specialties)
         privileges = set(c.privileges)
+        starts, ends = absences.get(c.id, ([], []))
         # only sessions at sites where the clinician holds privileges can be eligible
         candidates = sorted(si for site in privileges for si in at_site.get(site, ()))
         for si in candidates:
@@ -186,7 +187,9 @@ def build_problem(instance: Instance) -> ProblemData:
             ):
                 continue
             eligible.append((ci, si))
-            if any(start < s.end_at and s.start_at < end for start, end in absences.get(c.id, ())):
+            # the last absence starting before the session ends is the only one that can overlap
+            k = bisect.bisect_left(starts, spans[si][1]) - 1
+            if k >= 0 and spans[si][0] < ends[k]:
                 unavailable.add((ci, si))
 
     clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
@@ -203,15 +206,26 @@ def build_problem(instance: Instance) -> ProblemData:
         for a in instance.allocations
     )
     requests = []
+    by_id = {s.id: si for si, s in enumerate(instance.sessions)}
+    by_date: dict[dt.date, list[int]] = {}
+    for si, s in enumerate(instance.sessions):
+        by_date.setdefault(s.date, []).append(si)
+    everything = list(range(len(instance.sessions)))
     for r in instance.requests:
+        if r.session is not None:
+            pool = [by_id[r.session]] if r.session in by_id else []
+        elif r.date is not None:
+            pool = by_date.get(r.date, [])
+        else:
+            pool = everything
         matching = tuple(
             si
-            for si, s in enumerate(instance.sessions)
-            if (r.session is None or r.session == s.id)
-            and (r.date is None or r.date == s.date)
-            and (r.period is None or r.period == instance.period(s))
-            and (r.site is None or r.site == s.site)
-            and (r.activity is None or r.activity == s.activity)
+            for si in pool
+            if (r.session is None or r.session == instance.sessions[si].id)
+            and (r.date is None or r.date == instance.sessions[si].date)
+            and (r.period is None or r.period == instance.period(instance.sessions[si]))
+            and (r.site is None or r.site == instance.sessions[si].site)
+            and (r.activity is None or r.activity == instance.sessions[si].activity)
         )
         requests.append(RequestData(clin_index[r.clinician], r.kind == "want", r.weight, matching))
 
@@ -230,6 +244,27 @@ def build_problem(instance: Instance) -> ProblemData:
         requests=tuple(requests),
         rules=rules,
     )
+
+
+def _merged_absences(
+    instance: Instance,
+) -> dict[str, tuple[list[dt.datetime], list[dt.datetime]]]:
+    """Per clinician, their unavailability merged into disjoint intervals: (starts, ends), sorted."""
+    raw: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for u in instance.unavailability:
+        raw.setdefault(u.clinician, []).append((u.start, u.end))
+    out: dict[str, tuple[list[dt.datetime], list[dt.datetime]]] = {}
+    for clinician, intervals in raw.items():
+        starts: list[dt.datetime] = []
+        ends: list[dt.datetime] = []
+        for start, end in sorted(intervals):
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        out[clinician] = (starts, ends)
+    return out
 
 
 def _eligible(

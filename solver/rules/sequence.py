@@ -19,13 +19,13 @@ from roster.rules import (
 )
 from solver.problem import ProblemData
 from solver.rules.common import at_least, at_most
-from solver.variables import Term, Variables
+from solver.variables import Term, Variables, one_a_day, worked_days
 
 
 def add_max_weekends(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MaxWeekendsParams
 ) -> list[Term]:
-    """Worked weekends <= limit: weekend[w] >= x for each Saturday or Sunday session of week w.
+    """Worked weekends <= limit: weekend[w] >= worked[d] for the Saturday and Sunday of week w.
 
     sum_w weekend[w] <= limit; soft: weight * max(0, worked weekends - limit).
     """
@@ -34,17 +34,21 @@ def add_max_weekends(
         limit = clin.max_weekends if clin.max_weekends is not None else params.default
         if limit is None:
             continue
+        days = worked_days(model, problem, v, c)
         by_week: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for s, x in v.by_clinician[c]:
-            if problem.sessions[s].day % 7 >= 5:  # the horizon starts on a Monday
-                by_week[problem.sessions[s].day // 7].append(x)
+        for d, day in enumerate(days):
+            if d % 7 >= 5 and not isinstance(day, int):  # the horizon starts on a Monday
+                by_week[d // 7].append(day)
         if len(by_week) <= limit:
             continue
         worked = []
-        for week, xs in sorted(by_week.items()):
+        for week, ds in sorted(by_week.items()):
+            if len(ds) == 1:
+                worked.append(ds[0])
+                continue
             w = model.new_bool_var(f"weekend[{c},{week}]")
-            for x in xs:
-                model.add_implication(x, w)
+            for day in ds:
+                model.add_implication(day, w)
             worked.append(w)
         total = cp_model.LinearExpr.sum(worked)
         terms += at_most(
@@ -105,44 +109,65 @@ def add_forbidden_successions(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: ForbiddenSuccessionsParams
 ) -> list[Term]:
     """x[c, a] + x[c, b] <= 1 for a of kind A on day d and b of kind B on day d + 1, per pair;
-    soft: weight per such pair of sessions worked."""
+    soft: weight per such pair of sessions worked.
+
+    Hard, per clinician and day: the sessions a that forbid the same set B of next-day sessions
+    form one group; when c can work at most one session on each of the two days, the whole block
+    is the single constraint sum(group) + sum(B) <= 1 (the same rosters, fewer and tighter
+    constraints), else one constraint per pair.
+    """
     terms: list[Term] = []
+    firsts = [
+        frozenset(s for s in range(problem.n_sessions) if _is(problem, s, pair.first))
+        for pair in params.pairs
+    ]
+    thens = [
+        frozenset(s for s in range(problem.n_sessions) if _is(problem, s, pair.then))
+        for pair in params.pairs
+    ]
     for c, items in enumerate(v.by_clinician):
         by_day: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
         for s, x in items:
             by_day[problem.sessions[s].day].append((s, x))
-        for pair in params.pairs:
-            for day, today in sorted(by_day.items()):
-                firsts = [(s, x) for s, x in today if _is(problem, s, pair.first)]
-                thens = [(s, x) for s, x in by_day.get(day + 1, []) if _is(problem, s, pair.then)]
-                for a, xa in firsts:
-                    for b, xb in thens:
-                        if params.hard:
-                            model.add_at_most_one([xa, xb])
-                        else:
-                            both = model.new_bool_var(f"succession[{c},{a},{b}]")
-                            model.add_bool_or([xa.Not(), xb.Not(), both])
-                            terms.append((params.weight, both))
+        for day, today in sorted(by_day.items()):
+            tomorrow = by_day.get(day + 1, [])
+            if not tomorrow:
+                continue
+            # the next-day sessions each of today's sessions may not be followed by
+            banned: dict[int, set[int]] = defaultdict(set)
+            for k in range(len(params.pairs)):
+                for a, _ in today:
+                    if a in firsts[k]:
+                        banned[a].update(b for b, _ in tomorrow if b in thens[k])
+            if not any(banned.values()):
+                continue
+            var = dict(today) | dict(tomorrow)
+            if not params.hard:  # one unit per listed pair that a and b match
+                for k in range(len(params.pairs)):
+                    for a, xa in today:
+                        if a not in firsts[k]:
+                            continue
+                        for b, xb in tomorrow:
+                            if b in thens[k]:
+                                both = model.new_bool_var(f"succession[{c},{a},{b},{k}]")
+                                model.add_bool_or([xa.Not(), xb.Not(), both])
+                                terms.append((params.weight, both))
+                continue
+            exclusive = one_a_day(problem, c, [s for s, _ in today]) and one_a_day(
+                problem, c, [s for s, _ in tomorrow]
+            )
+            groups: dict[frozenset[int], list[int]] = defaultdict(list)
+            for a, bs in banned.items():
+                if bs:
+                    groups[frozenset(bs)].append(a)
+            for bs, group in sorted(groups.items(), key=lambda item: item[1]):
+                if exclusive:
+                    model.add_at_most_one([var[a] for a in group] + [var[b] for b in sorted(bs)])
+                    continue
+                for a in group:
+                    for b in sorted(bs):
+                        model.add_at_most_one([var[a], var[b]])
     return terms
-
-
-def _worked_days(
-    model: cp_model.CpModel, problem: ProblemData, v: Variables, c: int
-) -> list[cp_model.IntVar | int]:
-    """worked[d] = OR of c's assignments on day d (0 where c has no eligible session that day)."""
-    by_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-    for s, x in v.by_clinician[c]:
-        by_day[problem.sessions[s].day].append(x)
-    out: list[cp_model.IntVar | int] = []
-    for d in range(problem.n_days):
-        xs = by_day.get(d, [])
-        if not xs:
-            out.append(0)
-            continue
-        w = model.new_bool_var(f"worked[{c},{d}]")
-        model.add_max_equality(w, xs)
-        out.append(w)
-    return out
 
 
 def add_max_consecutive_days(
@@ -160,7 +185,7 @@ def add_max_consecutive_days(
         )
         if limit is None or limit >= problem.n_days:
             continue
-        worked = _worked_days(model, problem, v, c)
+        worked = worked_days(model, problem, v, c)
         for d in range(problem.n_days - limit):
             window = worked[d : d + limit + 1]
             if any(isinstance(w, int) for w in window):
@@ -251,7 +276,7 @@ def add_min_consecutive_days(
         low = clin.min_consecutive_days if clin.min_consecutive_days is not None else params.default
         if low is None or low <= 1:
             continue
-        worked = _worked_days(model, problem, v, c)
+        worked = worked_days(model, problem, v, c)
         terms += _short_runs(
             model,
             worked,
@@ -279,7 +304,7 @@ def add_min_days_off(
         )
         if low is None or low <= 1:
             continue
-        worked = _worked_days(model, problem, v, c)
+        worked = worked_days(model, problem, v, c)
         terms += _short_runs(
             model,
             worked,
