@@ -19,6 +19,10 @@ class Variables:
     by_session: tuple[tuple[tuple[int, cp_model.IntVar], ...], ...]  # (clinician, var)
     # worked-day indicators, made once per clinician and shared by every rule that needs them
     worked: dict[int, list[cp_model.IntVar | int]] = field(default_factory=dict)
+    # per (clinician, week or None for the horizon): that period's (session, var) pairs by activity
+    periods: dict[tuple[int, int | None], dict[int, list[cp_model.IntVar]]] = field(
+        default_factory=dict
+    )
 
 
 def make_variables(model: cp_model.CpModel, problem: ProblemData) -> Variables:
@@ -80,3 +84,17 @@ def worked_days(model: cp_model.CpModel, problem: ProblemData, v: Variables, c: 
         out.append(w)
     v.worked[c] = out
     return out
+
+
+def period_vars(
+    problem: ProblemData, v: Variables, c: int, week: int | None
+) -> dict[int, list[cp_model.IntVar]]:
+    """c's variables in one week (or the whole horizon for None), by activity; made once."""
+    key = (c, week)
+    if key not in v.periods:
+        by_activity: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for s, x in v.by_clinician[c]:
+            if week is None or problem.sessions[s].week == week:
+                by_activity[problem.sessions[s].activity].append(x)
+        v.periods[key] = dict(by_activity)
+    return v.periods[key]

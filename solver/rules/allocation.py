@@ -8,21 +8,19 @@ from ortools.sat.python import cp_model
 
 from roster.rules import AllocationBoundsParams, AllocationTargetParams
 from solver.problem import AllocationData, ProblemData
-from solver.variables import Term, Variables
+from solver.variables import Term, Variables, period_vars
 
 
 def _periods(
     problem: ProblemData, v: Variables, row: AllocationData
-) -> Iterator[tuple[str, cp_model.LinearExpr, cp_model.LinearExpr, int]]:
+) -> Iterator[tuple[str, cp_model.LinearExpr, cp_model.LinearExpr | int, int]]:
     """(label, n, N, count of N's variables) per period: each week, or the horizon once."""
-    items = v.by_clinician[row.clinician]
     keys = range(problem.n_weeks) if row.per_week else [None]
     for key in keys:
-        xs = [(s, x) for s, x in items if key is None or problem.sessions[s].week == key]
-        n = cp_model.LinearExpr.sum(
-            [x for s, x in xs if problem.sessions[s].activity == row.activity]
-        )
-        total = cp_model.LinearExpr.sum([x for _, x in xs])
+        by_activity = period_vars(problem, v, row.clinician, key)
+        xs = [x for group in by_activity.values() for x in group]
+        n = cp_model.LinearExpr.sum(by_activity.get(row.activity, []))
+        total = cp_model.LinearExpr.sum(xs) if row.share else 0  # N is used by shares only
         yield f"{row.clinician},{row.activity},{key}", n, total, len(xs)
 
 

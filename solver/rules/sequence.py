@@ -117,56 +117,52 @@ def add_forbidden_successions(
     constraints), else one constraint per pair.
     """
     terms: list[Term] = []
-    firsts = [
-        frozenset(s for s in range(problem.n_sessions) if _is(problem, s, pair.first))
-        for pair in params.pairs
-    ]
-    thens = [
-        frozenset(s for s in range(problem.n_sessions) if _is(problem, s, pair.then))
-        for pair in params.pairs
-    ]
+    # per session a: the next-day sessions b it may not be followed by, with the number of
+    # listed pairs that (a, b) matches; worked out once, for every clinician
+    by_day: dict[int, list[int]] = defaultdict(list)
+    for s, session in enumerate(problem.sessions):
+        by_day[session.day].append(s)
+    banned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for pair in params.pairs:
+        for day, today in by_day.items():
+            firsts = [a for a in today if _is(problem, a, pair.first)]
+            thens = [b for b in by_day.get(day + 1, []) if _is(problem, b, pair.then)]
+            for a in firsts:
+                for b in thens:
+                    banned[a][b] += 1
     for c, items in enumerate(v.by_clinician):
-        by_day: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
-        for s, x in items:
-            by_day[problem.sessions[s].day].append((s, x))
-        for day, today in sorted(by_day.items()):
-            tomorrow = by_day.get(day + 1, [])
-            if not tomorrow:
+        mine = dict(items)
+        days: dict[int, list[int]] = defaultdict(list)
+        for s, _ in items:
+            days[problem.sessions[s].day].append(s)
+        for day, today in sorted(days.items()):
+            tomorrow = days.get(day + 1, [])
+            follows = {
+                a: {b: n for b, n in banned[a].items() if b in mine}
+                for a in today
+                if a in banned
+            }
+            follows = {a: bs for a, bs in follows.items() if bs}
+            if not follows:
                 continue
-            # the next-day sessions each of today's sessions may not be followed by
-            banned: dict[int, set[int]] = defaultdict(set)
-            for k in range(len(params.pairs)):
-                for a, _ in today:
-                    if a in firsts[k]:
-                        banned[a].update(b for b, _ in tomorrow if b in thens[k])
-            if not any(banned.values()):
-                continue
-            var = dict(today) | dict(tomorrow)
             if not params.hard:  # one unit per listed pair that a and b match
-                for k in range(len(params.pairs)):
-                    for a, xa in today:
-                        if a not in firsts[k]:
-                            continue
-                        for b, xb in tomorrow:
-                            if b in thens[k]:
-                                both = model.new_bool_var(f"succession[{c},{a},{b},{k}]")
-                                model.add_bool_or([xa.Not(), xb.Not(), both])
-                                terms.append((params.weight, both))
+                for a, bs in sorted(follows.items()):
+                    for b, n in sorted(bs.items()):
+                        both = model.new_bool_var(f"succession[{c},{a},{b}]")
+                        model.add_bool_or([mine[a].Not(), mine[b].Not(), both])
+                        terms.append((params.weight * n, both))
                 continue
-            exclusive = one_a_day(problem, c, [s for s, _ in today]) and one_a_day(
-                problem, c, [s for s, _ in tomorrow]
-            )
+            exclusive = one_a_day(problem, c, today) and one_a_day(problem, c, tomorrow)
             groups: dict[frozenset[int], list[int]] = defaultdict(list)
-            for a, bs in banned.items():
-                if bs:
-                    groups[frozenset(bs)].append(a)
-            for bs, group in sorted(groups.items(), key=lambda item: item[1]):
+            for a, bs in follows.items():
+                groups[frozenset(bs)].append(a)
+            for group_bs, group in sorted(groups.items(), key=lambda item: item[1]):
                 if exclusive:
-                    model.add_at_most_one([var[a] for a in group] + [var[b] for b in sorted(bs)])
+                    model.add_at_most_one([mine[s] for s in group + sorted(group_bs)])
                     continue
                 for a in group:
-                    for b in sorted(bs):
-                        model.add_at_most_one([var[a], var[b]])
+                    for b in sorted(group_bs):
+                        model.add_at_most_one([mine[a], mine[b]])
     return terms
 
 

@@ -52,14 +52,21 @@ def add_no_overlap(
             sb = sessions[b]
             # only sessions starting within `reach` before b can overlap it or be too close
             first = bisect.bisect_left(starts, sb.start - reach)
-            running = tuple(j for j in range(first, i + 1) if sessions[items[j][0]].end > sb.start)
+            same = bisect.bisect_left(starts, sb.start, first, i)  # first one starting with b
+            groups = []
+            if i + 1 == len(items) or starts[i + 1] != sb.start:
+                # the last of the sessions starting at this moment: its clique holds the others'
+                groups.append(
+                    tuple(j for j in range(first, i + 1) if sessions[items[j][0]].end > sb.start)
+                )
+            # sessions starting with b overlap it; only earlier ones can end too close to it
             too_close = [
                 j
-                for j in range(first, i)
+                for j in range(first, same)
                 if sessions[items[j][0]].end <= sb.start
                 and not _compatible(problem, params, items[j][0], b)
             ]
-            groups = [running] + [(*g, i) for g in _shared_moments(items, too_close, problem)]
+            groups += [(*g, i) for g in _shared_moments(items, too_close, problem)]
             for clique in groups:
                 if len(clique) > 1 and clique not in seen:
                     seen.add(clique)
