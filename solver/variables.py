@@ -45,7 +45,12 @@ def one_a_day(problem: ProblemData, c: int, sessions: list[int]) -> bool:
     limit = problem.clinicians[c].max_per_day
     if limit is None and rules.max_per_day is not None:
         limit = rules.max_per_day.default
-    if rules.max_per_day is not None and rules.max_per_day.hard and limit is not None and limit <= 1:
+    if (
+        rules.max_per_day is not None
+        and rules.max_per_day.hard
+        and limit is not None
+        and limit <= 1
+    ):
         return True
     spans = [(problem.sessions[s].start, problem.sessions[s].end) for s in sessions]
     return all(
@@ -53,9 +58,9 @@ def one_a_day(problem: ProblemData, c: int, sessions: list[int]) -> bool:
     )  # no_overlap is always hard: pairwise overlapping sessions exclude each other
 
 
-def worked_days(model: cp_model.CpModel, problem: ProblemData, v: Variables, c: int) -> list[
-    cp_model.IntVar | int
-]:
+def worked_days(
+    model: cp_model.CpModel, problem: ProblemData, v: Variables, c: int
+) -> list[cp_model.IntVar | int]:
     """worked[d] = OR of c's assignments on day d (0 where c has no eligible session that day).
 
     Where the hard rules allow at most one of the day's sessions, worked[d] = their sum, which is

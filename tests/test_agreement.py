@@ -13,10 +13,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from factory import make
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from factory import make
 from roster.check import check_roster
 from roster.domain import Instance
 from solver.problem import build_problem

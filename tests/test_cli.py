@@ -30,17 +30,38 @@ FAST = ["--time-limit", "10", "--workers", "1"]
 # (a site change: 2), and so does LEE rather than CHAN, who asked to avoid Monday afternoon (a site
 # change either way, plus 3 for CHAN's request). The next best roster costs 22.
 ROSTER = [
-    ("CHAN", "MON-AM-HSK"), ("LEE", "MON-AM-HSK"), ("WONG", "MON-AM-HSK"),
-    ("LEE", "MON-PM-EMC"), ("WONG", "MON-PM-EMC"),
+    ("CHAN", "MON-AM-HSK"),
+    ("LEE", "MON-AM-HSK"),
+    ("WONG", "MON-AM-HSK"),
+    ("LEE", "MON-PM-EMC"),
+    ("WONG", "MON-PM-EMC"),
     ("CHAN", "TUE-AM-HKU"),
-    ("CHAN", "WED-AM-HSK"), ("WONG", "WED-AM-HSK"),
+    ("CHAN", "WED-AM-HSK"),
+    ("WONG", "WED-AM-HSK"),
 ]
 BY_RULE = {
-    "teaching_ratio": 5, "cover_preferred": 10, "requests": 0, "site_changes": 4, "continuity": 0,
+    "teaching_ratio": 5,
+    "cover_preferred": 10,
+    "requests": 0,
+    "site_changes": 4,
+    "continuity": 0,
 }
-OUTPUTS = ["clinicians.csv", "coverage.csv", "instance.json", "roster.csv", "roster.xlsx", "summary.json"]
+OUTPUTS = [
+    "clinicians.csv",
+    "coverage.csv",
+    "instance.json",
+    "roster.csv",
+    "roster.xlsx",
+    "summary.json",
+]
 SUMMARY_KEYS = {
-    "status", "objective", "best_bound", "gap", "wall_seconds", "settings", "input_hash",
+    "status",
+    "objective",
+    "best_bound",
+    "gap",
+    "wall_seconds",
+    "settings",
+    "input_hash",
     "objective_by_rule",
 }
 TWO_TEACHERS = cell("needs", 6, "min", "2")  # TUE-AM-HKU: 2 doctors, but CHAN is the only teacher
@@ -81,16 +102,23 @@ def test_validate_a_valid_instance(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week")
     result = run("validate", str(path))
     assert result.exit_code == 0
-    rules = ("eligibility, availability, no_overlap, cover_min, cover_max, max_per_day, "
-             "allocation_bounds, teaching_ratio, cover_preferred, requests, site_changes, "
-             "continuity")
-    assert result.output == (f"{path}: valid (3 clinicians, 4 sessions, 2026-12-07 to 2026-12-13, "
-                             f"rules: {rules})\n")
+    rules = (
+        "eligibility, availability, no_overlap, cover_min, cover_max, max_per_day, "
+        "allocation_bounds, teaching_ratio, cover_preferred, requests, site_changes, "
+        "continuity"
+    )
+    assert result.output == (
+        f"{path}: valid (3 clinicians, 4 sessions, 2026-12-07 to 2026-12-13, rules: {rules})\n"
+    )
 
 
 def test_validate_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
-    path = write_instance(tmp_path / "week", cell("clinicians", 2, "max_per_day", "two"),
-                          cell("needs", 2, "min", "x"), cell("sessions", 3, "date", "2026-12-20"))
+    path = write_instance(
+        tmp_path / "week",
+        cell("clinicians", 2, "max_per_day", "two"),
+        cell("needs", 2, "min", "x"),
+        cell("sessions", 3, "date", "2026-12-20"),
+    )
     result = run("validate", str(path))
     assert result.exit_code == 2
     no_crash(result)
@@ -158,12 +186,18 @@ def test_solve_writes_the_roster_shown_in_the_docs(solved: tuple[Path, Path, Res
 def test_solve_writes_coverage_and_clinician_tables(solved: tuple[Path, Path, Result]) -> None:
     _, out, _ = solved
     teaching = [r for r in rows(out / "coverage.csv") if r["session"] == "TUE-AM-HKU"]
-    assert [(r["role"], r["assigned"], r["preferred"], r["shortfall"], r["clinicians"])
-            for r in teaching] == [("doctor", "1", "2", "1", "CHAN")]
-    chan = [r for r in rows(out / "clinicians.csv")
-            if r["clinician"] == "CHAN" and r["activity"] == "teaching"]
+    assert [
+        (r["role"], r["assigned"], r["preferred"], r["shortfall"], r["clinicians"])
+        for r in teaching
+    ] == [("doctor", "1", "2", "1", "CHAN")]
+    chan = [
+        r
+        for r in rows(out / "clinicians.csv")
+        if r["clinician"] == "CHAN" and r["activity"] == "teaching"
+    ]
     assert [(r["period"], r["assigned"], r["min"], r["status"]) for r in chan] == [
-        ("week 1", "1", "1", "ok"), ("horizon", "1", "", ""),
+        ("week 1", "1", "1", "ok"),
+        ("horizon", "1", "", ""),
     ]
 
 
@@ -182,8 +216,16 @@ def test_set_makes_cover_min_soft_and_prints_the_summary(tmp_path: Path) -> None
     # and the roster stays the optimum above, at 1000 + 19.
     path = write_instance(tmp_path / "week", TWO_TEACHERS)
     out = tmp_path / "out"
-    result = run("solve", str(path), "--out", str(out), *FAST,
-                 "--set", "rules.cover_min.hard=false", "--json")
+    result = run(
+        "solve",
+        str(path),
+        "--out",
+        str(out),
+        *FAST,
+        "--set",
+        "rules.cover_min.hard=false",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert summary["objective"] == 1019
@@ -194,8 +236,15 @@ def test_set_makes_cover_min_soft_and_prints_the_summary(tmp_path: Path) -> None
 
 def test_set_with_an_unknown_parameter_exits_2(tmp_path: Path) -> None:
     path = write_instance(tmp_path / "week")
-    result = run("solve", str(path), "--out", str(tmp_path / "out"), *FAST,
-                 "--set", "rules.cover_min.wieght=3")
+    result = run(
+        "solve",
+        str(path),
+        "--out",
+        str(tmp_path / "out"),
+        *FAST,
+        "--set",
+        "rules.cover_min.wieght=3",
+    )
     assert result.exit_code == 2
     no_crash(result)
     assert "unknown parameter 'wieght' of rule 'cover_min' (known: hard, weight)" in result.output
@@ -214,8 +263,11 @@ def test_check_the_solved_roster_agrees_with_the_summary(solved: tuple[Path, Pat
     assert as_json.exit_code == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     verdict: dict[str, Any] = json.loads(as_json.output)
-    assert verdict == {"hard_violations": [], "objective": summary["objective"],
-                       "objective_by_rule": summary["objective_by_rule"]}
+    assert verdict == {
+        "hard_violations": [],
+        "objective": summary["objective"],
+        "objective_by_rule": summary["objective_by_rule"],
+    }
 
 
 def edited_roster(tmp_path: Path, out: Path, old: str, new: str) -> Path:
@@ -234,8 +286,9 @@ def test_check_a_hand_edited_roster_with_a_hard_violation_exits_1(
     # LEE takes the teaching from CHAN: LEE is no teacher and has no privileges at HKU, and CHAN's
     # weekly teaching minimum of 1 is no longer met. The soft costs stay those of the optimum.
     instance, out, _ = solved
-    roster = edited_roster(tmp_path, out, "CHAN,Dr Chan Tai Man,TUE-AM-HKU",
-                           "LEE,Dr Lee Ka Yan,TUE-AM-HKU")
+    roster = edited_roster(
+        tmp_path, out, "CHAN,Dr Chan Tai Man,TUE-AM-HKU", "LEE,Dr Lee Ka Yan,TUE-AM-HKU"
+    )
     result = run("check", str(instance), str(roster))
     assert result.exit_code == 1
     no_crash(result)
@@ -265,10 +318,14 @@ def test_check_a_roster_with_an_unknown_clinician_exits_2(
 
 # --- schema, rules, help --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("args", "top_level"), [
-    ([], {*TABLES, "rules"}),
-    (["--rules"], {"horizon", "calendar", "rules"}),
-])
+
+@pytest.mark.parametrize(
+    ("args", "top_level"),
+    [
+        ([], {*TABLES, "rules"}),
+        (["--rules"], {"horizon", "calendar", "rules"}),
+    ],
+)
 def test_schema_prints_json_schema(args: list[str], top_level: set[str]) -> None:
     result = run("schema", *args)
     assert result.exit_code == 0
@@ -281,10 +338,18 @@ def test_rules_lists_every_kind() -> None:
     assert result.output.splitlines() == list(RULE_KINDS)
 
 
-@pytest.mark.parametrize("command", [
-    [], ["validate"], ["solve"], ["check"], ["schema"], ["generate"],
-    pytest.param(["rules"]),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["validate"],
+        ["solve"],
+        ["check"],
+        ["schema"],
+        ["generate"],
+        pytest.param(["rules"]),
+    ],
+)
 def test_every_help_has_an_example(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0

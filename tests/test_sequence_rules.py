@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from factory import doc, make, need, sess
+
 from roster.check import check_roster
 from roster.domain import Instance
 from solver.problem import build_problem
@@ -155,3 +158,33 @@ def test_min_days_off() -> None:
     assert run(make([doc("A")], days(0, 1, 2), rules=rules)).objective == 0
     hard = {"cover_min": {}, "min_days_off": {"default": 2}}
     assert run(make([doc("A")], days(0, 2), rules=hard)).status is SolveStatus.INFEASIBLE
+
+
+def test_forbidden_successions_block_when_one_session_a_day() -> None:
+    # Monday: two evening sessions; Tuesday: AM and PM; no AM or PM the day after an evening.
+    # Each session prefers one doctor (cover_preferred weight 10); A is the only doctor.
+    sessions = [
+        sess("EVE", start="18:00", end="21:00"),
+        sess("LATE", start="17:30", end="21:00"),
+        sess("AM", day=1),
+        sess("PM", day=1, start="14:00", end="18:00"),
+    ]
+    needs = [need(s["id"], 0, 1) for s in sessions]
+    pairs = [
+        {"first": {"period": "evening"}, "then": {"period": "am"}},
+        {"first": {"period": "evening"}, "then": {"period": "pm"}},
+    ]
+    rules: dict[str, Any] = {
+        "cover_preferred": {"weight": 10},
+        "forbidden_successions": {"pairs": pairs},
+    }
+    # Two sessions a day allowed: Tuesday AM and PM, 2 of 4 uncovered.
+    assert run(make([doc("A")], sessions, needs, rules)).objective == 20
+    # One a day: the block EVE + LATE + AM + PM <= 1 leaves 3 uncovered.
+    one = rules | {"max_per_day": {"default": 1}}
+    assert run(make([doc("A")], sessions, needs, one)).objective == 30
+    # Soft succession (weight 5): Monday evening then Tuesday AM: 2 uncovered + 1 succession.
+    soft = one | {"forbidden_successions": {"hard": False, "weight": 5, "pairs": pairs}}
+    result = run(make([doc("A")], sessions, needs, soft))
+    assert result.objective == 25
+    assert result.objective_by_rule == {"cover_preferred": 20, "forbidden_successions": 5}

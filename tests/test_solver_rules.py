@@ -322,3 +322,29 @@ def test_hint_and_fixed_roster() -> None:
     assert run(inst, fixed=[("A", "S1")]).objective == 2
     assert run(inst, fixed=[("A", "S1"), ("B", "S1")]).status is SolveStatus.INFEASIBLE
     assert run(inst, hint=[("A", "S1")]).assignments == (("B", "S1"),)
+
+
+def test_unavailability_with_overlapping_and_touching_rows_blocks_exactly_the_overlapped() -> None:
+    # A's rows merge into 08:00-12:00 (touching and nested rows) and 15:00-16:00 on Monday.
+    # S1 09-13 and S4 15:30-17 overlap them; S2 12-14 starts as the first ends, S3 14-15 ends
+    # as the second starts: free. B has no row, so B is blocked from nothing.
+    sessions = [
+        sess("S1", start="09:00", end="13:00"),
+        sess("S2", start="12:00", end="14:00"),
+        sess("S3", start="14:00", end="15:00"),
+        sess("S4", start="15:30", end="17:00"),
+    ]
+    rows = [
+        ("2026-12-07 10:00", "2026-12-07 12:00"),
+        ("2026-12-07 08:00", "2026-12-07 10:00"),
+        ("2026-12-07 11:00", "2026-12-07 11:30"),
+        ("2026-12-07 15:00", "2026-12-07 16:00"),
+    ]
+    inst = make(
+        [doc("A"), doc("B")],
+        sessions,
+        unavailability=[{"clinician": "A", "start": a, "end": b} for a, b in rows],
+    )
+    problem = build_problem(inst)
+    blocked = {(problem.clinicians[c].id, problem.sessions[s].id) for c, s in problem.unavailable}
+    assert blocked == {("A", "S1"), ("A", "S4")}

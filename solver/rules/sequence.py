@@ -138,9 +138,7 @@ def add_forbidden_successions(
         for day, today in sorted(days.items()):
             tomorrow = days.get(day + 1, [])
             follows = {
-                a: {b: n for b, n in banned[a].items() if b in mine}
-                for a in today
-                if a in banned
+                a: {b: n for b, n in banned[a].items() if b in mine} for a in today if a in banned
             }
             follows = {a: bs for a, bs in follows.items() if bs}
             if not follows:
