@@ -602,7 +602,8 @@ def check_max_weekends(
             items.append(
                 (
                     len(weekends) - limit,
-                    f"{_who(c)} works {_count(len(weekends), 'weekend')}, above the limit of {limit}",
+                    f"{_who(c)} works {_count(len(weekends), 'weekend')}, above the limit of "
+                    f"{limit}",
                 )
             )
     return _score(params, items)
@@ -611,7 +612,8 @@ def check_max_weekends(
 def check_forbidden_successions(
     instance: Instance, view: RosterView, params: ForbiddenSuccessionsParams
 ) -> RuleResult:
-    """Per clinician and listed pair: each session of kind A on day d with one of kind B on d + 1."""
+    """Per clinician and listed pair: each session of kind A on day d with one of kind B on d +
+    1."""
 
     def matches(s: Session, kind: SessionKind) -> bool:
         return (kind.activity is None or s.activity == kind.activity) and (

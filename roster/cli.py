@@ -68,7 +68,8 @@ def validate(instance: str) -> None:
     inst = _load(instance, writes=False)
     click.echo(
         f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
-        f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: {', '.join(inst.rules.rules.active())})"
+        f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: "
+        f"{', '.join(inst.rules.rules.active())})"
     )
 
 
@@ -120,7 +121,8 @@ def solve(
     On a terminal a live line shows the elapsed time, the incumbent, the bound and the gap; in a
     log it prints plain lines instead. --quiet prints only errors; --json prints the summary.
 
-    Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold, 4 no roster found in time.
+    Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold,
+    4 no roster found in time.
 
     \b
     Example:
@@ -193,7 +195,8 @@ def solve(
         click.echo(json.dumps(data, indent=2))
     gap = "" if result.gap is None else f", gap {result.gap:.2%}"
     say(
-        f"{result.status.value}: objective {result.objective:,}, bound {result.best_bound:,.0f}{gap}, "
+        f"{result.status.value}: objective {result.objective:,}, bound "
+        f"{result.best_bound:,.0f}{gap}, "
         f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s"
     )
     for kind, penalty in result.objective_by_rule.items():

@@ -1,4 +1,5 @@
-"""`roster bench curtois`: solve public benchmark instances with the office's engine and score them."""
+"""`roster bench curtois`: solve public benchmark instances with the office's engine and score
+them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Analyst and office workflows: compare solved rosters, sweep scenarios, repair a published roster."""
+"""Analyst and office workflows: compare solved rosters, sweep scenarios, repair a published
+roster."""
 
 from __future__ import annotations
 
@@ -182,7 +183,8 @@ def repair(
     workers: int,
     seed: int,
 ) -> None:
-    """Re-solve after a change (sickness, added or cancelled sessions), moving as little as possible.
+    """Re-solve after a change (sickness, added or cancelled sessions), moving as little as
+    possible.
 
     Writes the new roster files plus changes.csv; exit 3 when no repair satisfies the hard rules.
 
@@ -223,7 +225,8 @@ def repair(
     result = outcome.result
     if not result.status.has_solution:
         click.echo(
-            f"No repaired roster satisfies the hard rules{' within --max-changes' if max_changes else ''} "
+            "No repaired roster satisfies the hard "
+            f"rules{' within --max-changes' if max_changes else ''} "
             f"(status {result.status.value}); nothing was written.",
             err=True,
         )
@@ -258,7 +261,8 @@ def repair(
     files["changes.csv"] = table_bytes(change_rows(after, outcome), CHANGE_COLUMNS)
     write_outputs(out_dir, files)
     click.echo(
-        f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} before, "
+        f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} "
+        "before, "
         f"{rules_objective} after (plus {data['repair']['change_penalty']} for the changes)"
     )
     for clinician, kinds in data["repair"]["by_clinician"].items():

@@ -115,7 +115,8 @@ class Allocation(Row):
         description="Applies to each week, or to the whole horizon."
     )
     unit: Literal["sessions", "share"] = Field(
-        description="sessions: session counts; share: percent (0-100) of the clinician's sessions in the period."
+        description="sessions: session counts; share: percent (0-100) of the clinician's "
+        "sessions in the period."
     )
     target: int | None = Field(None, ge=0, description="Target (soft rule allocation_target).")
     min: int | None = Field(None, ge=0, description="Hard lower bound (rule allocation_bounds).")
@@ -195,7 +196,8 @@ class Need(Row):
             raise ValueError(f"min {self.min} is greater than preferred {self.preferred}")
         if self.max is not None and self.pref > self.max:
             raise ValueError(
-                f"{'preferred' if self.preferred is not None else 'min'} {self.pref} is greater than max {self.max}"
+                f"{'preferred' if self.preferred is not None else 'min'} {self.pref} is greater "
+                f"than max {self.max}"
             )
         return self
 
@@ -480,7 +482,8 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                             col,
                             v,
                             f"shares cannot be met: the {col} shares of {a.clinician} per "
-                            f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} percent",
+                            f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} "
+                            "percent",
                         )
         elif a.min is not None and a.period == "week":
             who = inst.clinician_by_id.get(a.clinician)
@@ -490,7 +493,8 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                     i,
                     "min",
                     a.min,
-                    f"cannot be met: {a.clinician} works at most {who.max_per_week} sessions a week",
+                    f"cannot be met: {a.clinician} works at most {who.max_per_week} sessions a "
+                    "week",
                 )
 
     for i, s in enumerate(inst.sessions):

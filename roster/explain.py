@@ -59,7 +59,8 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
         for gap in cover_gaps(problem):
             short = inst.session_by_id[gap.session]
             out.append(
-                f"{_session_words(inst, short)} needs {gap.minimum} {gap.role}, but only {gap.eligible} "
+                f"{_session_words(inst, short)} needs {gap.minimum} {gap.role}, but only "
+                f"{gap.eligible} "
                 f"are eligible and {gap.available} of them available"
             )
     bounds = inst.rules.rules.allocation_bounds
@@ -82,10 +83,12 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                     when = (
                         "over the horizon"
                         if w is None
-                        else f"in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
+                        else "in the week of "
+                        f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} {a.activity} "
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} "
+                        f"{a.activity} "
                         f"sessions {when}, but only {n} are open to them"
                     )
     return out
@@ -114,7 +117,8 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             )
         if group.kind == "teaching_ratio":
             return (
-                f"{_session_words(inst, s)} teaches {s.students} students, at most {s.students_per_teacher} "
+                f"{_session_words(inst, s)} teaches {s.students} students, at most "
+                f"{s.students_per_teacher} "
                 f"per teacher{detail}"
             )
         return f"{group.kind} for {_session_words(inst, s)}"
@@ -123,7 +127,8 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
         week = (
             ""
             if group.week < 0
-            else f" in the week of {inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
+            else " in the week of "
+            f"{inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
         )
         if group.kind == "published":
             return f"{c.name}'s assignments before the repair's start stay as published{week}"
@@ -147,7 +152,10 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             return f"{c.name} works at most {limit} sessions a week{week}"
         if group.kind == "rest_after_evening":
             rest = getattr(rules.rest_after_evening, "rest_minutes", 0)
-            return f"{c.name} needs {rest // 60} h {rest % 60:02d} min of rest after an evening session{week}"
+            return (
+                f"{c.name} needs {rest // 60} h {rest % 60:02d} min of rest "
+                f"after an evening session{week}"
+            )
         if group.kind == "allocation_bounds":
             rows = [
                 a

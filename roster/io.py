@@ -196,7 +196,8 @@ def _validate_rows(
             for e in err.errors():
                 column = str(e["loc"][0]) if e["loc"] else None
                 if column is None:
-                    # a row-level check names the column it blames first ("end 13:00 is not after ...")
+                    # a row-level check names the column it blames first ("end 13:00 is not after
+                    # ...")
                     first = _pydantic_message(e).split(" ", 1)[0]
                     column = first if first in fields else None
                 value = rec.get(column) if column else None
@@ -297,7 +298,8 @@ def parse_rules(data: Any, label: str, issues: list[InputIssue]) -> RuleSet | No
         return None
 
 
-# --- the instance -----------------------------------------------------------------------------------
+# --- the instance
+# -----------------------------------------------------------------------------------
 
 
 def load_instance(
@@ -466,7 +468,8 @@ def instance_hash(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-# --- rosters ---------------------------------------------------------------------------------------
+# --- rosters
+# ---------------------------------------------------------------------------------------
 
 
 def read_roster(path: str | os.PathLike[str], instance: Instance) -> list[tuple[str, str]]:
@@ -509,7 +512,8 @@ def read_roster(path: str | os.PathLike[str], instance: Instance) -> list[tuple[
     return pairs
 
 
-# --- writing ---------------------------------------------------------------------------------------
+# --- writing
+# ---------------------------------------------------------------------------------------
 
 
 def table_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:

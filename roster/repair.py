@@ -3,7 +3,8 @@
 Sessions that start before ``start`` (the ``--from`` moment) are frozen as published. Every later
 change to a published assignment (a clinician taken off a session, or put on one) costs
 ``change_weight`` plus ``urgency_weight`` for each day inside the notice window: a change to a
-session d whole days after ``start`` costs ``change_weight + urgency_weight * max(0, notice_days - d)``.
+session d whole days after ``start`` costs
+``change_weight + urgency_weight * max(0, notice_days - d)``.
 With ``max_changes`` the number of changes is also capped, as a hard limit.
 """
 

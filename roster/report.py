@@ -82,7 +82,8 @@ def roster_rows(instance: Instance, assignments: Iterable[tuple[str, str]]) -> l
 def clinician_rows(
     instance: Instance, assignments: Iterable[tuple[str, str]]
 ) -> list[dict[str, Any]]:
-    """Per clinician, activity and period (each week, then the horizon): sessions against the profile."""
+    """Per clinician, activity and period (each week, then the horizon): sessions against the
+    profile."""
     mine: dict[str, list[str]] = defaultdict(list)
     for c, s in set(assignments):
         mine[c].append(s)

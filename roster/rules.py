@@ -114,14 +114,16 @@ class MaxWeekendsParams(_HardOrSoftParams):
 
 
 class SessionKind(_Params):
-    """Which sessions a succession names: every filter given must match (none given: any session)."""
+    """Which sessions a succession names: every filter given must match (none given: any
+    session)."""
 
     activity: str | None = Field(None, description="The session's activity, e.g. clinical.")
     period: Literal["am", "pm", "evening"] | None = Field(None, description="am, pm or evening.")
 
 
 class Succession(_Params):
-    """A session of kind `first` on one day may not be followed by one of kind `then` the next day."""
+    """A session of kind `first` on one day may not be followed by one of kind `then` the next
+    day."""
 
     first: SessionKind = Field(description="The earlier session's kind.")
     then: SessionKind = Field(description="The next day's session's kind.")

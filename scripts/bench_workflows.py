@@ -1,6 +1,7 @@
-"""Time `explain` on infeasible variants and `repair` after one absence, on samples and a generated instance.
+"""Time `explain` on infeasible variants and `repair` after one absence, on the samples and a
+generated instance.
 
-    python scripts/bench_workflows.py                  # both samples and 300 clinicians over 2 weeks
+    python scripts/bench_workflows.py     # both samples and 300 clinicians over 2 weeks
     python scripts/bench_workflows.py --sizes 100 --time-limit 30
 
 Infeasible variant: the clinician with the most sessions in the first roster is made unavailable

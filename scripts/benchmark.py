@@ -1,8 +1,9 @@
-"""Measure build time, solve time, status, gap and peak memory on the samples and generated instances.
+"""Measure build time, solve time, status, gap and peak memory on the samples and generated
+instances.
 
 Each case runs in its own process so that its peak memory (max RSS) is its own.
 
-    python scripts/benchmark.py                      # samples + 100, 300, 500 clinicians over 2 weeks
+    python scripts/benchmark.py        # samples + 100, 300, 500 clinicians over 2 weeks
     python scripts/benchmark.py --sizes 300 --time-limit 60 --workers 2
     python scripts/benchmark.py --instance path/to/instance
 """

@@ -17,7 +17,8 @@ class CoverGap:
 
 
 def cover_gaps(problem: ProblemData) -> list[CoverGap]:
-    """Sessions whose minimum for a role exceeds the eligible and available clinicians of that role."""
+    """Sessions whose minimum for a role exceeds the eligible and available clinicians of that
+    role."""
     eligible: dict[tuple[int, int], int] = {}
     available: dict[tuple[int, int], int] = {}
     for c, s in problem.eligible:

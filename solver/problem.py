@@ -249,7 +249,8 @@ def build_problem(instance: Instance) -> ProblemData:
 def _merged_absences(
     instance: Instance,
 ) -> dict[str, tuple[list[dt.datetime], list[dt.datetime]]]:
-    """Per clinician, their unavailability merged into disjoint intervals: (starts, ends), sorted."""
+    """Per clinician, their unavailability merged into disjoint intervals: (starts, ends),
+    sorted."""
     raw: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
     for u in instance.unavailability:
         raw.setdefault(u.clinician, []).append((u.start, u.end))

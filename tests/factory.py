@@ -67,7 +67,8 @@ def make(
     calendar: dict[str, Any] | None = None,
     **tables: list[dict[str, Any]],
 ) -> Instance:
-    """An instance; needs default to one doctor (min 1) per session, rules to none beyond the always-on."""
+    """An instance; needs default to one doctor (min 1) per session, rules to none beyond the
+    always-on."""
     horizon = {
         "start": MONDAY.isoformat(),
         "end": (MONDAY + dt.timedelta(days=7 * weeks - 1)).isoformat(),

@@ -48,8 +48,10 @@ def test_leave_against_cover_is_the_whole_conflict() -> None:
     ]
     assert d.sentences == (
         "Dr B is unavailable Tue 8 Dec 00:00 to Wed 9 Dec 00:00 (annual leave)",
-        "Tue 8 Dec 18:00-21:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) needs at least "
-        "2 doctor; eligible: Dr A, Dr B; of them unavailable: Dr B (Tue 8 Dec 00:00 to Wed 9 Dec 00:00 "
+        "Tue 8 Dec 18:00-21:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) needs "
+        "at least "
+        "2 doctor; eligible: Dr A, Dr B; of them unavailable: Dr B (Tue 8 Dec 00:00 to Wed 9 Dec "
+        "00:00 "
         "(annual leave))",
     )
     assert d.cheap == (
@@ -113,7 +115,8 @@ def test_solve_on_an_infeasible_instance_prints_the_minimal_set(tmp_path: Path) 
         "QMH,Queen Mary Hospital,public_hospital\n",
         "travel.csv": "from_site,to_site,minutes\nHSK,QMH,25\n",
         "clinicians.csv": "id,name,role,institution,appointment,specialties,privileges,teacher\n"
-        "A,Dr A,doctor,HKU,other,cardiology,HSK;QMH,true\nB,Dr B,doctor,HKU,other,cardiology,HSK,false\n",
+        "A,Dr A,doctor,HKU,other,cardiology,HSK;QMH,true\nB,Dr "
+        "B,doctor,HKU,other,cardiology,HSK,false\n",
         "sessions.csv": "id,site,date,start,end,activity,specialty\n"
         "S1,HSK,2026-12-07,09:00,13:00,clinical,cardiology\n"
         "S2,QMH,2026-12-07,13:00,17:00,teaching,cardiology\n",
@@ -130,11 +133,15 @@ def test_solve_on_an_infeasible_instance_prints_the_minimal_set(tmp_path: Path) 
     start = lines.index("These requirements cannot all hold (drop any one and the rest can):")
     assert lines[start + 1 : start + 5] == [
         "  1. Dr B is unavailable Mon 7 Dec 00:00 to Tue 8 Dec 00:00 (annual leave)",
-        "  2. Mon 7 Dec 09:00-13:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) needs at "
-        "least 1 doctor; eligible: Dr A, Dr B; of them unavailable: Dr B (Mon 7 Dec 00:00 to Tue 8 Dec "
+        "  2. Mon 7 Dec 09:00-13:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) "
+        "needs at "
+        "least 1 doctor; eligible: Dr A, Dr B; of them unavailable: Dr B (Mon 7 Dec 00:00 to Tue "
+        "8 Dec "
         "00:00 (annual leave))",
-        "  3. Mon 7 Dec 13:00-17:00, Queen Mary Hospital cardiology teaching (S2) needs at least 1 doctor; "
+        "  3. Mon 7 Dec 13:00-17:00, Queen Mary Hospital cardiology teaching (S2) needs at least "
+        "1 doctor; "
         "eligible: Dr A",
-        "  4. Dr A cannot be in two places at once, counting travel between sites in the week of Mon 7 Dec",
+        "  4. Dr A cannot be in two places at once, counting travel between sites in the week of "
+        "Mon 7 Dec",
     ]
     assert "roster explain" in lines[-1]

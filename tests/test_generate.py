@@ -56,7 +56,8 @@ def test_generated_folder_loads_and_its_witness_keeps_every_hard_rule(
 
 def test_rules_file_turns_every_rule_on(tmp_path: Path) -> None:
     instance = load_instance(write_instance(tmp_path, 10, 1, seed=1))
-    # every rule but the horizon-wide ones added for shift benchmarks, which an office week lacks data for
+    # every rule but the horizon-wide ones added for shift benchmarks, which an office week lacks
+    # data for
     later = {
         "max_weekends",
         "forbidden_successions",

@@ -1,4 +1,5 @@
-"""Regression on the bundled samples: proven optimal objectives, pinned; checker agreement; determinism."""
+"""Regression on the bundled samples: proven optimal objectives, pinned; checker agreement;
+determinism."""
 
 from __future__ import annotations
 

@@ -616,7 +616,8 @@ def test_a_path_that_does_not_exist(tmp_path: Path) -> None:
     assert messages(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: no such file or folder"]
 
 
-# --- follow-up problems, row numbers, unreadable files ------------------------------------------------------------
+# --- follow-up problems, row numbers, unreadable files
+# ------------------------------------------------------------
 
 
 def test_a_missing_column_in_a_referenced_table_does_not_cascade(tmp_path: Path) -> None:
@@ -634,7 +635,8 @@ def test_a_missing_column_in_a_referenced_table_does_not_cascade(tmp_path: Path)
             "to interpret input (value: 'si')",
             id="role",
         ),
-        # the only teaching session is invalid: CHAN's teaching allocation became an 'unknown activity'
+        # the only teaching session is invalid: CHAN's teaching allocation became an 'unknown
+        # activity'
         pytest.param(
             cell("sessions", 4, "start", "x"),
             f"sessions.csv, row 4, column 'start': {NOT_TIME}, input is too short (value: 'x')",

@@ -1,4 +1,5 @@
-"""Scenarios, comparisons and repairs of a published roster, on tiny instances worked out by hand."""
+"""Scenarios, comparisons and repairs of a published roster, on tiny instances worked out by
+hand."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ def add_requests(
 def add_fairness(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: FairnessParams
 ) -> list[Term]:
-    """Per kind and role: weight * (max - min) of such sessions over the clinicians who could take one."""
+    """Per kind and role: weight * (max - min) of such sessions over the clinicians who could take
+    one."""
     terms: list[Term] = []
     for kind in params.kinds:
 

@@ -1,4 +1,5 @@
-"""Rules over a clinician's whole horizon: worked weekends, total minutes; and cover above preferred."""
+"""Rules over a clinician's whole horizon: worked weekends, total minutes; and cover above
+preferred."""
 
 from __future__ import annotations
 
