@@ -216,6 +216,9 @@ def _short_runs(
     """
     days = len(worked)
     terms: list[Term] = []
+    if hard:
+        _no_short_runs(model, worked, low, value, exempt_ends)
+        return terms
 
     def lit(d: int, want: int) -> Any:
         """A literal true when day d equals `want` (True/False for a fixed day)."""
@@ -259,6 +262,49 @@ def _short_runs(
                 model.add_bool_or([*clause, hit])
                 terms.append((weight * (low - k), hit))
     return terms
+
+
+def _no_short_runs(
+    model: cp_model.CpModel,
+    worked: list[cp_model.IntVar | int],
+    low: int,
+    value: int,
+    exempt_ends: bool,
+) -> None:
+    """Hard form of `_short_runs`: a run of `value` days that starts on day d lasts `low` days.
+
+    With v(d) = 1 when day d equals `value`: v(d + j) >= v(d) - v(d - 1) for j = 1 .. low - 1.
+    The same rosters as forbidding each short run, with a tighter linear relaxation. The day
+    before the horizon is `value` when runs touching an end are exempt (so no run starts on day
+    0), else not; a run that would need days past the end is allowed when exempt, else may not
+    start there.
+    """
+    days = len(worked)
+
+    def v(d: int) -> Any:
+        if d < 0:
+            return 1 if exempt_ends else 0
+        return worked[d] if value == 1 else 1 - worked[d]
+
+    for d in range(days):
+        if d == 0 and exempt_ends:
+            continue
+        start = v(d) - v(d - 1)
+        for j in range(1, low):
+            if d + j >= days:
+                if not exempt_ends:
+                    _add(model, start <= 0)
+                break
+            _add(model, v(d + j) >= start)
+
+
+def _add(model: cp_model.CpModel, constraint: Any) -> None:
+    """Add a linear constraint; one that involves only fixed days is settled here."""
+    if isinstance(constraint, bool):
+        if not constraint:
+            model.add_bool_or([])  # forced: infeasible
+        return
+    model.add(constraint)
 
 
 def add_min_consecutive_days(
