@@ -33,8 +33,18 @@ class SolveParams:
         parameters.log_search_progress = self.log
         if self.deterministic and self.workers > 1:
             parameters.interleave_search = True
+            # One full search with the strongest LP (the bound), and in the time left the
+            # interleaved first-solution local search and neighbourhood search (the rosters).
+            # With more full searches, interleaving leaves no turn to the local search.
+            parameters.subsolvers.append("max_lp")
+        parameters.linearization_level = 2
         for key, value in self.extra.items():
-            setattr(parameters, key, value)
+            if isinstance(value, list | tuple):  # a repeated field, such as subsolvers
+                field_values = getattr(parameters, key)
+                field_values.clear()
+                field_values.extend(value)
+            else:
+                setattr(parameters, key, value)
 
 
 @dataclass
