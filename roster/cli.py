@@ -100,6 +100,15 @@ def validate(instance: str) -> None:
     metavar="KEY=VALUE",
     help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).",
 )
+@click.option(
+    "--first-pass",
+    "first_pass",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="Share of the time limit for a first roster built one clinician at a time, "
+    "given to the search as a hint (helps long horizons; 0: none).",
+)
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
@@ -111,6 +120,7 @@ def solve(
     seed: int,
     hint_path: str | None,
     sets: tuple[str, ...],
+    first_pass: float,
     log: bool,
     quiet: bool,
     as_json: bool,
@@ -139,7 +149,9 @@ def solve(
             hint = read_roster(hint_path, inst)
         except InputError as err:
             _fail_input(err)
-    params = SolveParams(time_limit=time_limit, workers=workers, seed=seed, log=log)
+    params = SolveParams(
+        time_limit=time_limit, workers=workers, seed=seed, log=log, first_pass=first_pass
+    )
     say: Callable[[str], None] = (
         (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
     )

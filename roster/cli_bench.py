@@ -49,12 +49,18 @@ COLUMNS = (
 )
 
 
-# None: the benchmark runs with exactly the settings the scheduling office gets.
+# None: the benchmark runs with exactly the CP-SAT settings the scheduling office gets.
 DEFAULT_CP_SAT: tuple[str, ...] = ()
+# the same share for every instance: a first roster one clinician at a time (solver/firstpass.py)
+DEFAULT_FIRST_PASS = 0.25
 
 
 def solve_one(
-    path: str, time_limit: float, workers: int, cp_sat: dict[str, Any] | None = None
+    path: str,
+    time_limit: float,
+    workers: int,
+    cp_sat: dict[str, Any] | None = None,
+    first_pass: float = 0.0,
 ) -> dict[str, Any]:
     """Read, convert, solve and score one benchmark file (run in its own process for its memory)."""
     from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance
@@ -65,7 +71,9 @@ def solve_one(
     bench = read_benchmark(path)
     problem = build_problem(to_instance(bench))
     build = time.perf_counter() - t0
-    params = SolveParams(time_limit=time_limit, workers=workers, extra=cp_sat or {})
+    params = SolveParams(
+        time_limit=time_limit, workers=workers, extra=cp_sat or {}, first_pass=first_pass
+    )
     result = solve(problem, params)
     rows = solution_rows(result.assignments)
     score = evaluate(bench, rows) if result.status.has_solution else None
@@ -109,8 +117,21 @@ def bench() -> None:
     metavar="KEY=VALUE",
     help="A CP-SAT parameter for every instance (repeatable); the same for all of them.",
 )
+@click.option(
+    "--first-pass",
+    "first_pass",
+    default=DEFAULT_FIRST_PASS,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="Share of the time limit for the one-clinician-at-a-time first roster (0: none).",
+)
 def curtois(
-    files: tuple[str, ...], time_limit: float, workers: int, out_dir: str, cp_sat: tuple[str, ...]
+    files: tuple[str, ...],
+    time_limit: float,
+    workers: int,
+    out_dir: str,
+    cp_sat: tuple[str, ...],
+    first_pass: float,
 ) -> None:
     """Solve Curtois and Qu shift scheduling instances and score them with the benchmark's rules.
 
@@ -134,11 +155,12 @@ def curtois(
                 "-c",
                 "import json,sys; from roster.cli_bench import solve_one; "
                 "print(json.dumps(solve_one(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), "
-                "json.loads(sys.argv[4]))))",
+                "json.loads(sys.argv[4]), float(sys.argv[5]))))",
                 path,
                 str(time_limit),
                 str(workers),
                 json.dumps(extra),
+                str(first_pass),
             ],
             capture_output=True,
             text=True,

@@ -69,6 +69,7 @@ def summary(
             "workers": params.workers,
             "seed": params.seed,
             "deterministic": params.deterministic,
+            "first_pass": params.first_pass,
         },
         "input_hash": input_hash,
         "objective_by_rule": r.objective_by_rule,

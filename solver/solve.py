@@ -9,6 +9,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from solver.firstpass import first_pass
 from solver.problem import ProblemData
 from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
@@ -24,6 +25,9 @@ class SolveParams:
     seed: int = 0
     log: bool = False
     deterministic: bool = True  # CP-SAT's interleaved search: same answer for the same input
+    # share of the time limit for a clinician-by-clinician first roster that hints the search
+    # (solver/firstpass.py); 0 leaves the first roster to CP-SAT
+    first_pass: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def apply(self, parameters: Any) -> None:
@@ -35,8 +39,11 @@ class SolveParams:
             parameters.interleave_search = True
             # One full search with the strongest LP (the bound), and in the time left the
             # interleaved first-solution local search and neighbourhood search (the rosters).
-            # With more full searches, interleaving leaves no turn to the local search.
-            parameters.subsolvers.append("max_lp")
+            # With more full searches, interleaving leaves no turn to the local search. Given a
+            # first roster to improve, the full search is a light one without LP: an LP search
+            # first follows the hint variable by variable with an LP at each step, which on a
+            # large model holds up every interleaved turn for a minute.
+            parameters.subsolvers.append("quick_restart_no_lp" if self.first_pass else "max_lp")
         parameters.linearization_level = 2
         for key, value in self.extra.items():
             if isinstance(value, list | tuple):  # a repeated field, such as subsolvers
@@ -74,6 +81,29 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
         terms.update(customize(model, problem, v))
     model.minimize(sum(w * var for rule_terms in terms.values() for w, var in rule_terms))
     return Model(model, v, terms)
+
+
+def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> None:
+    """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
+    its first solution, but does not complete a partial one. The auxiliary variables' values come
+    from solving a copy of the model with the assignments pinned (presolve settles it). When the
+    pinned roster breaks a hard rule, only the assignments are hinted."""
+    pinned = built.model.clone()
+    for pair, var in built.variables.x.items():
+        pinned.add(pinned.get_bool_var_from_proto_index(var.index) == int(pair in chosen))
+    solver = cp_model.CpSolver()
+    SolveParams(time_limit=max(10.0, params.time_limit / 10), workers=params.workers).apply(
+        solver.parameters
+    )
+    code = solver.solve(pinned)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        values = solver.response_proto.solution
+        hint = built.model.proto.solution_hint
+        hint.vars.extend(range(len(values)))
+        hint.values.extend(values)
+    else:
+        for pair, var in built.variables.x.items():
+            built.model.add_hint(var, int(pair in chosen))
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
@@ -123,6 +153,13 @@ def solve(
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)
     t1 = time.perf_counter()
+    if params.first_pass > 0 and hint is None and fixed is None:
+        first = first_pass(
+            problem, params.first_pass * params.time_limit, params.workers, params.seed
+        )
+        _hint_everything(built, first.assignments, params)
+        spent = time.perf_counter() - t1
+        solver.parameters.max_time_in_seconds = max(1.0, params.time_limit - spent)
     recorder = _Recorder(t1, on_progress)
     code = solver.solve(built.model, recorder)
     wall = time.perf_counter() - t1
