@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from factory import doc, make, need, sess
 
 from roster.check import check_roster
 from solver.firstpass import _Clinician, _soften, _sub_problem, first_pass
-from solver.problem import build_problem
+from solver.problem import ProblemData, build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
 
 
-def _names(problem, pairs):  # type: ignore[no-untyped-def]
+def _names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
 
 
