@@ -103,11 +103,11 @@ def validate(instance: str) -> None:
 @click.option(
     "--first-pass",
     "first_pass",
-    default=0.0,
+    default=0.25,
     show_default=True,
     type=click.FloatRange(0.0, 0.9),
-    help="Share of the time limit for a first roster built one clinician at a time, "
-    "given to the search as a hint (helps long horizons; 0: none).",
+    help="When CP-SAT has no roster after this share of the time limit, build one clinician "
+    "by clinician and improve it in the time left (0: never).",
 )
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")

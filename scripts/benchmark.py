@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ["data/samples/hksh-affiliation-week", "data/samples/dual-track-cohort"]
 
 
-def measure_one(path: str, time_limit: float, workers: int) -> dict[str, object]:
+def measure_one(path: str, time_limit: float, workers: int, first_pass: float) -> dict[str, object]:
     from roster.check import check_roster
     from roster.io import load_instance
     from solver.problem import build_problem
@@ -36,7 +36,9 @@ def measure_one(path: str, time_limit: float, workers: int) -> dict[str, object]
     problem = build_problem(inst)
     build_model(problem)  # timed once here; solve() builds its own
     t_build = time.perf_counter() - t1
-    result = solve(problem, SolveParams(time_limit=time_limit, workers=workers))
+    result = solve(
+        problem, SolveParams(time_limit=time_limit, workers=workers, first_pass=first_pass)
+    )
     report = check_roster(inst, result.assignments) if result.status.has_solution else None
     return {
         "instance": path,
@@ -66,12 +68,19 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--first-pass",
+        type=float,
+        default=0.25,
+        help="As roster solve --first-pass: the share of the time limit after which CP-SAT, "
+        "still without a roster, hands over to the clinician-by-clinician first pass.",
+    )
     ap.add_argument("--instance", action="append", help="Measure this instance (repeatable).")
     ap.add_argument("--no-samples", action="store_true")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(measure_one(args.one, args.time_limit, args.workers)))
+        print(json.dumps(measure_one(args.one, args.time_limit, args.workers, args.first_pass)))
         return
 
     from roster.generate import write_instance
@@ -114,6 +123,8 @@ def main() -> None:
                 str(args.time_limit),
                 "--workers",
                 str(args.workers),
+                "--first-pass",
+                str(args.first_pass),
             ],
             capture_output=True,
             text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,12 +26,13 @@ class SolveParams:
     seed: int = 0
     log: bool = False
     deterministic: bool = True  # CP-SAT's interleaved search: same answer for the same input
-    # share of the time limit for a clinician-by-clinician first roster that hints the search
-    # (solver/firstpass.py); 0 leaves the first roster to CP-SAT
+    # When CP-SAT has no roster after this share of the time limit, build one clinician by
+    # clinician (solver/firstpass.py) and let CP-SAT improve it in the time left; 0: never
     first_pass: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def apply(self, parameters: Any) -> None:
+    def apply(self, parameters: Any, *, hinted: bool = False) -> None:
+        """Onto CP-SAT's parameters; ``hinted``: improving a complete first roster."""
         parameters.max_time_in_seconds = self.time_limit
         parameters.num_workers = self.workers
         parameters.random_seed = self.seed
@@ -39,11 +41,11 @@ class SolveParams:
             parameters.interleave_search = True
             # One full search with the strongest LP (the bound), and in the time left the
             # interleaved first-solution local search and neighbourhood search (the rosters).
-            # With more full searches, interleaving leaves no turn to the local search. Given a
-            # first roster to improve, the full search is a light one without LP: an LP search
-            # first follows the hint variable by variable with an LP at each step, which on a
-            # large model holds up every interleaved turn for a minute.
-            parameters.subsolvers.append("quick_restart_no_lp" if self.first_pass else "max_lp")
+            # With more full searches, interleaving leaves no turn to the local search. Given the
+            # first pass's roster to improve, the full search is a light one without LP: an LP
+            # search first follows the hint variable by variable with an LP at each step, which
+            # on a large model holds up every interleaved turn for a minute.
+            parameters.subsolvers.append("quick_restart_no_lp" if hinted else "max_lp")
         parameters.linearization_level = 2
         for key, value in self.extra.items():
             if isinstance(value, list | tuple):  # a repeated field, such as subsolvers
@@ -106,6 +108,27 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
             built.model.add_hint(var, int(pair in chosen))
 
 
+def _first_try(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, give_up: float | None
+) -> tuple[Any, float]:
+    """CP-SAT on the whole model; with ``give_up``, stopped after that many seconds when it has
+    found no roster yet. Returns the status code and the best bound."""
+    timer = threading.Timer(give_up or 0.0, _stop_if_empty, (solver, recorder))
+    if give_up is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        code = solver.solve(model, recorder)
+    finally:
+        timer.cancel()
+    return code, float(solver.best_objective_bound)
+
+
+def _stop_if_empty(solver: cp_model.CpSolver, recorder: _Recorder) -> None:
+    if not recorder.events:
+        solver.stop_search()
+
+
 class _Recorder(cp_model.CpSolverSolutionCallback):
     def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
@@ -153,15 +176,22 @@ def solve(
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)
     t1 = time.perf_counter()
-    if params.first_pass > 0 and hint is None and fixed is None:
-        first = first_pass(
-            problem, params.first_pass * params.time_limit, params.workers, params.seed
-        )
-        _hint_everything(built, first.assignments, params)
-        spent = time.perf_counter() - t1
-        solver.parameters.max_time_in_seconds = max(1.0, params.time_limit - spent)
     recorder = _Recorder(t1, on_progress)
-    code = solver.solve(built.model, recorder)
+    fallback = params.first_pass > 0 and hint is None and fixed is None
+    code, bound = _first_try(
+        solver, built.model, recorder, params.first_pass * params.time_limit if fallback else None
+    )
+    left = params.time_limit - (time.perf_counter() - t1)
+    if fallback and code == cp_model.UNKNOWN and left > 1.0:
+        first = first_pass(problem, params.first_pass * left, params.workers, params.seed)
+        _hint_everything(built, first.assignments, params)
+        solver = cp_model.CpSolver()
+        params.apply(solver.parameters, hinted=True)
+        solver.parameters.max_time_in_seconds = max(
+            1.0, params.time_limit - (time.perf_counter() - t1)
+        )
+        code = solver.solve(built.model, recorder)
+        bound = max(bound, float(solver.best_objective_bound))  # both bound the same model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
     if not status.has_solution:
@@ -195,7 +225,7 @@ def solve(
         status=status,
         assignments=assignments,
         objective=objective,
-        best_bound=float(solver.best_objective_bound),
+        best_bound=bound,
         objective_by_rule=by_rule,
         build_seconds=build_seconds,
         wall_seconds=wall,

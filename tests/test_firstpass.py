@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+import pytest
 from factory import doc, make, need, sess
+from ortools.sat.python import cp_model
 
+import solver.solve
 from roster.check import check_roster
 from solver.firstpass import _Clinician, _soften, _sub_problem, first_pass
 from solver.problem import ProblemData, build_problem
@@ -16,6 +19,27 @@ from solver.solve import SolveParams, solve
 
 def _names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
+
+
+def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a large instance: CP-SAT's first try ends without a roster, so the first pass runs."""
+
+    def nothing(*args: object) -> tuple[object, float]:
+        return cp_model.UNKNOWN, 0.0
+
+    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+
+
+def test_first_pass_is_only_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CP-SAT finds a roster within its share of the time: the first pass never runs.
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the first pass ran")
+
+    monkeypatch.setattr(solver.solve, "first_pass", boom)
+    inst = make([doc("A")], [sess("S")], needs=[need("S", 1, 1, 1)], rules={"cover_min": {}})
+    result = solve(build_problem(inst), SolveParams(time_limit=10, workers=1, first_pass=0.5))
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.assignments == (("A", "S"),)
 
 
 def test_others_headcount_comes_off_each_need() -> None:
@@ -52,7 +76,7 @@ def test_second_clinician_sees_what_the_first_took() -> None:
     assert first.sweeps == 2
 
 
-def test_pass_can_stall_where_the_full_model_does_not() -> None:
+def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
     # Sessions on Monday (M, at HSK) and Tuesday (T, at EMC), each preferring one doctor: 5 per
     # shortfall, 1 per doctor above. A may work one session in the week and wants M (1); B holds
     # privileges at HSK only, so only M. A goes first: M costs 5 (T short), T costs 5 + 1 (M short,
@@ -75,13 +99,16 @@ def test_pass_can_stall_where_the_full_model_does_not() -> None:
     first = first_pass(problem, budget=10.0)
     assert _names(problem, first.assignments) == [("A", "M")]
     assert first.sweeps == 2
+    _cp_sat_finds_nothing_at_first(monkeypatch)
     full = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5))
     assert full.status is SolveStatus.OPTIMAL
     assert full.assignments == (("A", "T"), ("B", "M"))
     assert full.objective == 1
 
 
-def test_hard_minimum_left_short_by_the_pass_is_met_by_the_full_model() -> None:
+def test_hard_minimum_left_short_by_the_pass_is_met_by_the_full_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Each session needs one doctor (hard). A and B each may work one session a day; the pass
     # treats minimums as soft, the full model keeps them hard: both sessions covered.
     inst = make(
@@ -90,6 +117,7 @@ def test_hard_minimum_left_short_by_the_pass_is_met_by_the_full_model() -> None:
         rules={"cover_min": {}, "max_per_day": {}},
     )
     problem = build_problem(inst)
+    _cp_sat_finds_nothing_at_first(monkeypatch)
     result = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5))
     assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 0
