@@ -658,14 +658,20 @@ def check_total_minutes(
 
 
 def _day_runs(
-    instance: Instance, view: RosterView, c: Clinician, worked: bool
+    instance: Instance,
+    view: RosterView,
+    c: Clinician,
+    worked: bool,
+    past: tuple[bool, ...] = (),
 ) -> list[tuple[int, int]]:
-    """(first day, length) of each maximal run of worked (or off) days inside the horizon."""
+    """(first day, length) of each maximal run of worked (or off) days inside the horizon, with
+    the known days before it (``past``, oldest first, on days -len(past) .. -1) in front."""
     start = instance.rules.horizon.start
     days = instance.rules.horizon.days
     on = {(s.date - start).days for s in view.sessions_of(c.id)}
+    on |= {i - len(past) for i, w in enumerate(past) if w}
     runs: list[tuple[int, int]] = []
-    d = 0
+    d = -len(past)
     while d < days:
         if (d in on) == worked:
             first = d
@@ -684,17 +690,22 @@ def _day_label(instance: Instance, day: int) -> str:
 def check_max_consecutive_days(
     instance: Instance, view: RosterView, params: MaxConsecutiveDaysParams
 ) -> RuleResult:
-    """Per run of worked days longer than the limit: length - limit (outside counts as off)."""
+    """Per run of worked days longer than the limit: length - limit (outside counts as off).
+
+    With outside: history a run that began before the horizon counts its days before it, and is
+    charged only for the days beyond the limit that fall in the horizon."""
     items = []
     for c in instance.clinicians:
         limit = c.max_consecutive_days if c.max_consecutive_days is not None else params.default
         if limit is None:
             continue
-        for first, length in _day_runs(instance, view, c, True):
-            if length > limit:
+        past = c.history if params.outside == "history" else ()
+        for first, length in _day_runs(instance, view, c, True, past):
+            before = max(0, -first)  # days of the run before the horizon
+            if length > limit and length > before:
                 items.append(
                     (
-                        length - limit,
+                        length - limit - max(0, before - limit),
                         f"{_who(c)} works {length} days in a row from "
                         f"{_day_label(instance, first)}, above the limit of {limit}",
                     )
@@ -708,15 +719,20 @@ def _short(
     c: Clinician,
     low: int | None,
     worked: bool,
-    exempt: bool,
+    outside: str,
+    exempting: str,
     what: str,
 ) -> list[Item]:
+    """Runs shorter than ``low``; with outside ``exempting`` (or history) runs touching an end
+    of the days judged are exempt; with history the known days before the horizon come first."""
     items: list[Item] = []
     if low is None:
         return items
     days = instance.rules.horizon.days
-    for first, length in _day_runs(instance, view, c, worked):
-        if exempt and (first == 0 or first + length == days):
+    past = c.history if outside == "history" else ()
+    exempt = outside in (exempting, "history")
+    for first, length in _day_runs(instance, view, c, worked, past):
+        if exempt and (first == -len(past) or first + length == days):
             continue
         if length < low:
             items.append(
@@ -737,7 +753,7 @@ def check_min_consecutive_days(
     items = []
     for c in instance.clinicians:
         low = c.min_consecutive_days if c.min_consecutive_days is not None else params.default
-        items += _short(instance, view, c, low, True, params.outside == "worked", "worked days")
+        items += _short(instance, view, c, low, True, params.outside, "worked", "worked days")
     return _score(params, items)
 
 
@@ -751,7 +767,7 @@ def check_min_days_off(
         low = (
             c.min_consecutive_days_off if c.min_consecutive_days_off is not None else params.default
         )
-        items += _short(instance, view, c, low, False, params.outside == "off", "days off")
+        items += _short(instance, view, c, low, False, params.outside, "off", "days off")
     return _score(params, items)
 
 

@@ -104,6 +104,37 @@ class Clinician(Row):
     min_consecutive_days_off: int | None = Field(
         None, ge=1, description="Shortest run of days off."
     )
+    worked_before: int | None = Field(
+        None,
+        ge=1,
+        description="Days worked in a row up to the day before the horizon (the day before "
+        "them off); read by the sequence rules with outside: history.",
+    )
+    off_before: int | None = Field(
+        None,
+        ge=1,
+        description="Days off in a row up to the day before the horizon (the day before them "
+        "worked); read by the sequence rules with outside: history.",
+    )
+
+    @model_validator(mode="after")
+    def _one_history(self) -> Clinician:
+        if self.worked_before is not None and self.off_before is not None:
+            raise ValueError(
+                "worked_before and off_before are both given: the days before the horizon "
+                "end either worked or off"
+            )
+        return self
+
+    @property
+    def history(self) -> tuple[bool, ...]:
+        """The days before the horizon that are known, oldest first (True: worked), with the
+        day that ended the run: () when neither worked_before nor off_before is given."""
+        if self.worked_before is not None:
+            return (False,) + (True,) * self.worked_before
+        if self.off_before is not None:
+            return (True,) + (False,) * self.off_before
+        return ()
 
     _lists = field_validator("specialties", "privileges", mode="before")(_split_list)
 

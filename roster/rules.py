@@ -136,10 +136,15 @@ class ForbiddenSuccessionsParams(_HardOrSoftParams):
 
 
 class MaxConsecutiveDaysParams(_HardOrSoftParams):
-    """Runs of consecutive worked days are at most N long; days outside the horizon count as off."""
+    """Runs of consecutive worked days are at most N long."""
 
     default: int | None = Field(
         None, ge=1, description="Limit for clinicians whose max_consecutive_days is blank."
+    )
+    outside: Literal["off", "history"] = Field(
+        "off",
+        description="Days outside the horizon: off, or history (the clinician's worked_before "
+        "days lengthen a run that starts the horizon; days after the horizon off).",
     )
 
 
@@ -149,9 +154,11 @@ class MinConsecutiveDaysParams(_HardOrSoftParams):
     default: int | None = Field(
         None, ge=1, description="Minimum for clinicians whose min_consecutive_days is blank."
     )
-    outside: Literal["worked", "off"] = Field(
+    outside: Literal["worked", "off", "history"] = Field(
         "worked",
-        description="Days outside the horizon: worked (runs touching an end are exempt) or off.",
+        description="Days outside the horizon: worked (runs touching an end are exempt), off, "
+        "or history (before the horizon the clinician's worked_before or off_before, exempt "
+        "when both are blank; after it as worked).",
     )
 
 
@@ -161,9 +168,11 @@ class MinDaysOffParams(_HardOrSoftParams):
     default: int | None = Field(
         None, ge=1, description="Minimum for clinicians whose min_consecutive_days_off is blank."
     )
-    outside: Literal["worked", "off"] = Field(
+    outside: Literal["worked", "off", "history"] = Field(
         "off",
-        description="Days outside the horizon: off (runs touching an end are exempt) or worked.",
+        description="Days outside the horizon: off (runs touching an end are exempt), worked, "
+        "or history (before the horizon the clinician's worked_before or off_before, exempt "
+        "when both are blank; after it as off).",
     )
 
 

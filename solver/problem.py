@@ -45,6 +45,7 @@ class ClinicianData:
     max_consecutive_days: int | None = None
     min_consecutive_days: int | None = None
     min_consecutive_days_off: int | None = None
+    history: tuple[bool, ...] = ()  # known days before the horizon, oldest first (Clinician)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def build_problem(instance: Instance) -> ProblemData:
             c.max_consecutive_days,
             c.min_consecutive_days,
             c.min_consecutive_days_off,
+            c.history,
         )
         for c in instance.clinicians
     )

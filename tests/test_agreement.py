@@ -34,6 +34,15 @@ SITES = ["HSK", "EMC", "QMH"]
 DAYS = [0, 1, 2, 4, 5, 6]  # Mon, Tue, Wed, Fri, Sat, Sun
 
 
+# what clinicians did just before the horizon, for the rules with outside: history
+HISTORIES: list[dict[str, Any]] = [
+    {},
+    {"worked_before": 1},
+    {"worked_before": 2},
+    {"off_before": 1},
+]
+
+
 @st.composite
 def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
     n_c = draw(st.integers(1, 3))
@@ -69,6 +78,7 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
                 "max_consecutive_days": draw(st.sampled_from([None, 1, 2])),
                 "min_consecutive_days": draw(st.sampled_from([None, 2, 3])),
                 "min_consecutive_days_off": draw(st.sampled_from([None, 2, 3])),
+                **draw(st.sampled_from(HISTORIES)),
             }
         )
     roles = sorted({c["role"] for c in clinicians})
@@ -187,17 +197,22 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             }
         ),
         "cover_over_preferred": lambda: {"weight": draw(st.integers(0, 6))},
-        "max_consecutive_days": lambda: hard_or_soft({"default": draw(st.sampled_from([None, 1]))}),
+        "max_consecutive_days": lambda: hard_or_soft(
+            {
+                "default": draw(st.sampled_from([None, 1])),
+                "outside": draw(st.sampled_from(["off", "history"])),
+            }
+        ),
         "min_consecutive_days": lambda: hard_or_soft(
             {
                 "default": draw(st.sampled_from([None, 2])),
-                "outside": draw(st.sampled_from(["worked", "off"])),
+                "outside": draw(st.sampled_from(["worked", "off", "history"])),
             }
         ),
         "min_days_off": lambda: hard_or_soft(
             {
                 "default": draw(st.sampled_from([None, 2])),
-                "outside": draw(st.sampled_from(["worked", "off"])),
+                "outside": draw(st.sampled_from(["worked", "off", "history"])),
             }
         ),
         "forbidden_successions": lambda: hard_or_soft(

@@ -160,6 +160,74 @@ def test_min_days_off() -> None:
     assert run(make([doc("A")], days(0, 2), rules=hard)).status is SolveStatus.INFEASIBLE
 
 
+def test_max_consecutive_days_with_the_days_before_the_horizon() -> None:
+    # A worked the 2 days before Monday and must work Mon and Tue alone: a run of 4, limit 3.
+    history = {"cover_min": {}, "max_consecutive_days": {"default": 3, "outside": "history"}}
+    a2 = [doc("A", worked_before=2)]
+    assert run(make(a2, days(0, 1), rules=history)).status is SolveStatus.INFEASIBLE
+    assert run(make([doc("A", worked_before=1)], days(0, 1), rules=history)).objective == 0
+    soft = {
+        "cover_min": {},
+        "max_consecutive_days": {"default": 3, "hard": False, "weight": 5, "outside": "history"},
+    }
+    assert run(make(a2, days(0, 1), rules=soft)).objective == 5  # 4 - 3 = 1 day at 5
+    # With the days before the horizon off (the default) the same roster is within the limit.
+    off = {"cover_min": {}, "max_consecutive_days": {"default": 3, "hard": False, "weight": 5}}
+    assert run(make(a2, days(0, 1), rules=off)).objective == 0
+    # A run of 5 before Monday, limit 3: only Monday, the horizon's day beyond it, is charged.
+    a5 = [doc("A", worked_before=5)]
+    assert run(make(a5, days(0), rules=soft)).objective == 5
+
+
+def test_min_runs_with_the_days_before_the_horizon() -> None:
+    rules = {
+        "cover_min": {},
+        "min_consecutive_days": {"default": 3, "hard": False, "weight": 7, "outside": "history"},
+    }
+    # A worked Sunday (1 day) and works Monday: a run of 2, minimum 3: 1 at 7.
+    assert run(make([doc("A", worked_before=1)], days(0), rules=rules)).objective == 7
+    # A worked Sunday, is off Monday and works Tuesday alone: the run of Sunday ends at 1 (2
+    # short) and Tuesday's run of 1 is 2 short: 4 at 7.
+    assert run(make([doc("A", worked_before=1)], days(1), rules=rules)).objective == 28
+    # A was off before Monday: Monday's run of 1 is judged (2 short); nothing known: exempt.
+    assert run(make([doc("A", off_before=2)], days(0), rules=rules)).objective == 14
+    assert run(make([doc("A")], days(0), rules=rules)).objective == 0
+    # Hard: A who worked Sunday must also work Monday and Tuesday (B covers what is needed).
+    hard = {
+        "cover_min": {},
+        "min_consecutive_days": {"default": 3, "outside": "history"},
+        "requests": {},
+    }
+    inst = make(
+        [doc("A", worked_before=1), doc("B")],
+        days(0, 1, 2),
+        rules=hard,
+        requests=[{"clinician": "A", "kind": "avoid", "weight": 1, "date": "2026-12-08"}],
+    )
+    result = run(inst)
+    assert result.objective == 1  # the avoided Tuesday is worked all the same
+    assert {s for c, s in result.assignments if c == "A"} >= {"D0", "D1"}
+
+
+def test_min_days_off_with_the_days_before_the_horizon() -> None:
+    # A was off Sunday only (before it, worked) and works Monday: 1 day off, minimum 2: 1 at 3.
+    rules = {
+        "cover_min": {},
+        "min_days_off": {"default": 2, "hard": False, "weight": 3, "outside": "history"},
+    }
+    assert run(make([doc("A", off_before=1)], days(0), rules=rules)).objective == 3
+    assert run(make([doc("A", off_before=2)], days(0), rules=rules)).objective == 0
+    # A worked before Monday and works Monday: no run of days off before it to judge.
+    assert run(make([doc("A", worked_before=3)], days(0), rules=rules)).objective == 0
+
+
+def test_history_is_worked_or_off_not_both() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="worked_before and off_before are both given"):
+        make([doc("A", worked_before=1, off_before=1)], days(0))
+
+
 def test_forbidden_successions_block_when_one_session_a_day() -> None:
     # Monday: two evening sessions; Tuesday: AM and PM; no AM or PM the day after an evening.
     # Each session prefers one doctor (cover_preferred weight 10); A is the only doctor.

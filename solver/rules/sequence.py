@@ -171,20 +171,24 @@ def add_max_consecutive_days(
     """Every window of limit + 1 days has a day off: sum worked[d..d+limit] <= limit.
 
     A run of length n > limit fills n - limit windows, so the soft penalty per full window is
-    exactly weight * (n - limit) per run.
+    exactly weight * (n - limit) per run. With outside: history the clinician's days before the
+    horizon come first as fixed days, and only windows that reach into the horizon count: a run
+    that began before it is charged for its days beyond the limit that fall in the horizon.
     """
     terms: list[Term] = []
     for c, clin in enumerate(problem.clinicians):
         limit = (
             clin.max_consecutive_days if clin.max_consecutive_days is not None else params.default
         )
-        if limit is None or limit >= problem.n_days:
+        past = clin.history if params.outside == "history" else ()
+        if limit is None or limit >= len(past) + problem.n_days:
             continue
-        worked = worked_days(model, problem, v, c)
-        for d in range(problem.n_days - limit):
+        worked = [int(w) for w in past] + worked_days(model, problem, v, c)
+        # windows that hold at least one day of the horizon
+        for d in range(max(0, len(past) - limit), len(worked) - limit):
             window = worked[d : d + limit + 1]
-            if any(isinstance(w, int) for w in window):
-                continue  # a day with no session open to c is a day off
+            if any(isinstance(w, int) and not w for w in window):
+                continue  # a day with no session open to c (or off before the horizon)
             total = cp_model.LinearExpr.sum(window)
             terms += at_most(
                 model,
@@ -307,6 +311,27 @@ def _add(model: cp_model.CpModel, constraint: Any) -> None:
     model.add(constraint)
 
 
+def _outside(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    c: int,
+    outside: str,
+    exempting: str,
+) -> tuple[list[cp_model.IntVar | int], bool]:
+    """Clinician c's worked days and whether runs touching an end are exempt.
+
+    ``exempting`` is the outside value under which a run touching an end may go on beyond it.
+    With ``history`` the known days before the horizon come first as fixed days, beginning with
+    the day that ended their run, so that the first run of the horizon is judged with them; the
+    end is exempt, as is the start when nothing is known.
+    """
+    worked = worked_days(model, problem, v, c)
+    if outside == "history":
+        return [int(w) for w in problem.clinicians[c].history] + worked, True
+    return worked, outside == exempting
+
+
 def add_min_consecutive_days(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MinConsecutiveDaysParams
 ) -> list[Term]:
@@ -317,13 +342,13 @@ def add_min_consecutive_days(
         low = clin.min_consecutive_days if clin.min_consecutive_days is not None else params.default
         if low is None or low <= 1:
             continue
-        worked = worked_days(model, problem, v, c)
+        worked, exempt = _outside(model, problem, v, c, params.outside, "worked")
         terms += _short_runs(
             model,
             worked,
             low,
             1,
-            params.outside == "worked",
+            exempt,
             params.hard,
             params.weight,
             f"min_consecutive[{c}]",
@@ -345,13 +370,13 @@ def add_min_days_off(
         )
         if low is None or low <= 1:
             continue
-        worked = worked_days(model, problem, v, c)
+        worked, exempt = _outside(model, problem, v, c, params.outside, "off")
         terms += _short_runs(
             model,
             worked,
             low,
             0,
-            params.outside == "off",
+            exempt,
             params.hard,
             params.weight,
             f"min_days_off[{c}]",
