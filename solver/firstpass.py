@@ -94,8 +94,20 @@ def _sub_problem(
     )
 
 
-def first_pass(problem: ProblemData, budget: float, workers: int = 1, seed: int = 0) -> FirstPass:
-    """Sweeps of one-clinician solves within ``budget`` seconds (at least one solve each)."""
+RETRIES = 3  # in the first sweep, a clinician's model that found nothing is tried again, 4x longer
+
+
+def first_pass(
+    problem: ProblemData,
+    budget: float,
+    workers: int = 1,
+    seed: int = 0,
+    retry_until: float | None = None,
+) -> FirstPass:
+    """Sweeps of one-clinician solves within ``budget`` seconds (at least one solve each).
+
+    In the first sweep a clinician's model that found nothing in its share is tried again with
+    more time, while the pass has run less than ``retry_until`` seconds (no limit when None)."""
     # the full model's builder and settings; imported here as solver.solve imports this module
     from solver.solve import SolveParams, build_model
 
@@ -125,10 +137,19 @@ def first_pass(problem: ProblemData, budget: float, workers: int = 1, seed: int 
             if chosen[me.c]:
                 for s, var in built.variables.by_clinician[0]:
                     built.model.add_hint(var, int(s in chosen[me.c]))
-            solver = cp_model.CpSolver()
             limit = max(0.05, left / (len(people) - i))
-            SolveParams(time_limit=limit, workers=workers, seed=seed).apply(solver.parameters)
-            code = solver.solve(built.model)
+            for _ in range(RETRIES + 1):
+                solver = cp_model.CpSolver()
+                SolveParams(time_limit=limit, workers=workers, seed=seed).apply(solver.parameters)
+                code = solver.solve(built.model)
+                spent = time.perf_counter() - start
+                if code != cp_model.UNKNOWN or sweeps > 0:
+                    break
+                if retry_until is not None and spent + 4 * limit > retry_until:
+                    break
+                # A clinician left without a roster of their own breaks their hard rules in the
+                # whole roster, which then cannot serve as a hint: give the first one more time.
+                limit *= 4
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 mine = {s for s, var in built.variables.by_clinician[0] if solver.value(var)}
                 changed = changed or mine != chosen[me.c]

@@ -85,11 +85,12 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
     return Model(model, v, terms)
 
 
-def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> None:
+def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> bool:
     """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
     its first solution, but does not complete a partial one. The auxiliary variables' values come
     from solving a copy of the model with the assignments pinned (presolve settles it). When the
-    pinned roster breaks a hard rule, only the assignments are hinted."""
+    pinned roster breaks a hard rule, only the assignments are hinted. True when the roster keeps
+    every hard rule (the hint is complete)."""
     pinned = built.model.clone()
     for pair, var in built.variables.x.items():
         pinned.add(pinned.get_bool_var_from_proto_index(var.index) == int(pair in chosen))
@@ -103,9 +104,10 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
         hint = built.model.proto.solution_hint
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
-    else:
-        for pair, var in built.variables.x.items():
-            built.model.add_hint(var, int(pair in chosen))
+        return True
+    for pair, var in built.variables.x.items():
+        built.model.add_hint(var, int(pair in chosen))
+    return False
 
 
 def _first_try(
@@ -182,9 +184,13 @@ def solve(
         solver, built.model, recorder, params.first_pass * params.time_limit if fallback else None
     )
     left = params.time_limit - (time.perf_counter() - t1)
+    first_roster: frozenset[tuple[int, int]] = frozenset()
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
-        first = first_pass(problem, params.first_pass * left, params.workers, params.seed)
-        _hint_everything(built, first.assignments, params)
+        first = first_pass(
+            problem, params.first_pass * left, params.workers, params.seed, retry_until=left / 2
+        )
+        if _hint_everything(built, first.assignments, params):
+            first_roster = first.assignments  # keeps every hard rule
         solver = cp_model.CpSolver()
         params.apply(solver.parameters, hinted=True)
         solver.parameters.max_time_in_seconds = max(
@@ -194,15 +200,17 @@ def solve(
         bound = max(bound, float(solver.best_objective_bound))  # both bound the same model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
-    if not status.has_solution:
+    if status.has_solution:
+        chosen_pairs = [pair for pair, var in x.items() if solver.value(var)]
+    elif status is SolveStatus.UNKNOWN and first_roster:
+        # CP-SAT found nothing, not even from the hint, before the deadline (on a large model
+        # its presolve alone can outlast it): the first pass's roster is the answer
+        status, chosen_pairs = SolveStatus.FEASIBLE, sorted(first_roster)
+    else:
         return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
 
     assignments = tuple(
-        sorted(
-            (problem.clinicians[c].id, problem.sessions[s].id)
-            for (c, s), var in x.items()
-            if solver.value(var)
-        )
+        sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
     )
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the

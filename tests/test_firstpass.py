@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from factory import doc, make, need, sess
@@ -24,7 +25,11 @@ def _names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple
 def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch) -> None:
     """As on a large instance: CP-SAT's first try ends without a roster, so the first pass runs."""
 
-    def nothing(*args: object) -> tuple[object, float]:
+    original = solver.solve._first_try
+
+    def nothing(*args: Any) -> tuple[object, float]:
+        if args[3] is None:  # not a try that may give up: scoring a roster, for one
+            return original(*args)
         return cp_model.UNKNOWN, 0.0
 
     monkeypatch.setattr(solver.solve, "_first_try", nothing)
@@ -132,3 +137,37 @@ def test_first_pass_keeps_the_samples_optimum() -> None:
     result = solve(problem, SolveParams(time_limit=30, workers=2, first_pass=0.25))
     assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 32
+
+
+def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The instance of the stall test; CP-SAT is stopped after its presolve in both tries (as when
+    # a large model's presolve outlasts the time limit): the pass's roster, A on M, is returned,
+    # scored 5 (T short by one), and it keeps every hard rule.
+    inst = make(
+        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
+        [sess("M"), sess("T", day=1, site="EMC")],
+        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
+        rules={
+            "max_per_week": {},
+            "cover_preferred": {"weight": 5},
+            "requests": {},
+            "cover_over_preferred": {"weight": 1},
+        },
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
+    )
+    _cp_sat_finds_nothing_at_first(monkeypatch)
+    params = SolveParams(
+        time_limit=10,
+        workers=1,
+        first_pass=0.5,
+        extra={"stop_after_presolve": True, "cp_model_presolve": False},
+    )
+    result = solve(build_problem(inst), params)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.assignments == (("A", "M"),)
+    assert result.objective == 5
+    report = check_roster(inst, list(result.assignments))
+    assert not report.hard_violations
+    assert report.objective == 5
