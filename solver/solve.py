@@ -187,7 +187,7 @@ def solve(
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         first = first_pass(
-            problem, params.first_pass * left, params.workers, params.seed, retry_until=left / 2
+            problem, params.first_pass * left, params.workers, params.seed, retry_until=0.9 * left
         )
         if _hint_everything(built, first.assignments, params):
             first_roster = first.assignments  # keeps every hard rule
