@@ -31,8 +31,9 @@ class SolveParams:
     first_pass: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
-    def apply(self, parameters: Any, *, hinted: bool = False) -> None:
-        """Onto CP-SAT's parameters; ``hinted``: improving a complete first roster."""
+    def apply(self, parameters: Any, *, light: bool = False) -> None:
+        """Onto CP-SAT's parameters; ``light``: the full search without LP, to improve a
+        complete first roster or to find one fast in the first pass's one-clinician models."""
         parameters.max_time_in_seconds = self.time_limit
         parameters.num_workers = self.workers
         parameters.random_seed = self.seed
@@ -45,7 +46,7 @@ class SolveParams:
             # first pass's roster to improve, the full search is a light one without LP: an LP
             # search first follows the hint variable by variable with an LP at each step, which
             # on a large model holds up every interleaved turn for a minute.
-            parameters.subsolvers.append("quick_restart_no_lp" if hinted else "max_lp")
+            parameters.subsolvers.append("quick_restart_no_lp" if light else "max_lp")
         parameters.linearization_level = 2
         for key, value in self.extra.items():
             if isinstance(value, list | tuple):  # a repeated field, such as subsolvers
@@ -192,7 +193,7 @@ def solve(
         if _hint_everything(built, first.assignments, params):
             first_roster = first.assignments  # keeps every hard rule
         solver = cp_model.CpSolver()
-        params.apply(solver.parameters, hinted=True)
+        params.apply(solver.parameters, light=True)
         solver.parameters.max_time_in_seconds = max(
             1.0, params.time_limit - (time.perf_counter() - t1)
         )
