@@ -16,10 +16,11 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
+from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.problem import ProblemData, SessionData
+from solver.problem import AllocationData, ProblemData, RequestData, SessionData
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,32 +43,60 @@ def _soften(problem: ProblemData) -> ProblemData:
     )
 
 
-class _Clinician:
-    """One clinician's slice of the problem, re-indexed as clinician 0."""
+class _Slices:
+    """Each clinician's sessions, unavailable sessions, allocations and requests, and each
+    session's clinicians, listed once."""
 
-    def __init__(self, problem: ProblemData, c: int) -> None:
-        self.c = c
-        self.sessions = [s for cc, s in problem.eligible if cc == c]
-        self.eligible = tuple((0, s) for s in self.sessions)
-        self.unavailable = frozenset((0, s) for cc, s in problem.unavailable if cc == c)
+    def __init__(self, problem: ProblemData) -> None:
+        n = problem.n_clinicians
+        self.sessions: list[list[int]] = [[] for _ in range(n)]
+        self.clinicians: list[list[int]] = [[] for _ in range(problem.n_sessions)]
+        self.unavailable: list[list[int]] = [[] for _ in range(n)]
+        self.allocations: list[list[AllocationData]] = [[] for _ in range(n)]
+        self.requests: list[list[RequestData]] = [[] for _ in range(n)]
+        for c, s in problem.eligible:
+            self.sessions[c].append(s)
+            self.clinicians[s].append(c)
+        for c, s in sorted(problem.unavailable):
+            self.unavailable[c].append(s)
+        for a in problem.allocations:
+            self.allocations[a.clinician].append(a)
+        for r in problem.requests:
+            self.requests[r.clinician].append(r)
+
+
+class _Group:
+    """Some clinicians' slice of the problem, re-indexed 0, 1, ... in the order given."""
+
+    def __init__(self, slices: _Slices, members: Sequence[int]) -> None:
+        self.members = tuple(members)
+        self.eligible = tuple((k, s) for k, c in enumerate(members) for s in slices.sessions[c])
+        self.sessions = sorted({s for _, s in self.eligible})
+        self.unavailable = frozenset(
+            (k, s) for k, c in enumerate(members) for s in slices.unavailable[c]
+        )
         self.allocations = tuple(
-            dataclasses.replace(a, clinician=0) for a in problem.allocations if a.clinician == c
+            dataclasses.replace(a, clinician=k)
+            for k, c in enumerate(members)
+            for a in slices.allocations[c]
         )
         self.requests = tuple(
-            dataclasses.replace(r, clinician=0) for r in problem.requests if r.clinician == c
+            dataclasses.replace(r, clinician=k)
+            for k, c in enumerate(members)
+            for r in slices.requests[c]
         )
 
 
 def _sub_problem(
     problem: ProblemData,
     bare: list[SessionData],
-    me: _Clinician,
+    group: _Group,
     others: Counter[tuple[int, int]],
     teachers: Counter[int],
 ) -> ProblemData:
-    """The problem for clinician ``me`` alone, the others' headcounts taken off each need."""
+    """The problem for the ``group`` alone, the others' headcounts taken off each need."""
     sessions = list(bare)
-    for s in me.sessions:
+    for s in group.sessions:
         session = problem.sessions[s]
         needs = tuple(
             (
@@ -85,16 +114,125 @@ def _sub_problem(
         )
     return dataclasses.replace(
         problem,
-        clinicians=(problem.clinicians[me.c],),
+        clinicians=tuple(problem.clinicians[c] for c in group.members),
         sessions=tuple(sessions),
-        eligible=me.eligible,
-        unavailable=me.unavailable,
-        allocations=me.allocations,
-        requests=me.requests,
+        eligible=group.eligible,
+        unavailable=group.unavailable,
+        allocations=group.allocations,
+        requests=group.requests,
     )
 
 
 RETRIES = 3  # in the first sweep, a clinician's model that found nothing is tried again, 4x longer
+GROUP = 8  # clinicians re-solved together around a need left below its hard minimum
+MEND_LIMIT = 0.25  # seconds for one such group; enough to find a mend, rarely to prove it best
+
+
+class _Pass:
+    """The roster being built: who works which session, and each need's headcount."""
+
+    def __init__(self, problem: ProblemData, workers: int, seed: int) -> None:
+        self.soft = _soften(problem)
+        self.hard_min = problem.rules.cover_min is not None and problem.rules.cover_min.hard
+        self.hard_teach = (
+            problem.rules.teaching_ratio is not None and problem.rules.teaching_ratio.hard
+        )
+        self.bare = [
+            dataclasses.replace(s, needs=(), teachers_needed=0, need_weights=())
+            for s in self.soft.sessions
+        ]
+        self.slices = _Slices(self.soft)
+        self.roles = [c.role for c in self.soft.clinicians]
+        self.chosen: list[set[int]] = [set() for _ in self.roles]
+        self.heads: Counter[tuple[int, int]] = Counter()
+        self.teachers: Counter[int] = Counter()
+        self.workers = workers
+        self.seed = seed
+
+    def _move(self, members: Sequence[int], sign: int) -> None:
+        for c in members:
+            for s in self.chosen[c]:
+                self.heads[s, self.roles[c]] += sign
+                self.teachers[s] += sign
+
+    def resolve(
+        self, members: Sequence[int], limits: Sequence[float], days: range | None = None
+    ) -> tuple[bool, bool]:
+        """Re-solve ``members`` together against everyone else, with each limit in turn until a
+        roster is found; with ``days``, their sessions on other days stay as they are. Returns
+        (found, changed)."""
+        # the full model's builder and settings; imported here as solver.solve imports this module
+        from solver.solve import SolveParams, build_model
+
+        group = _Group(self.slices, members)
+        self._move(members, -1)  # take them out before re-solving
+        built = build_model(_sub_problem(self.soft, self.bare, group, self.heads, self.teachers))
+        sessions = self.soft.sessions
+        for k, c in enumerate(members):
+            for s, var in built.variables.by_clinician[k]:
+                if days is not None and sessions[s].day not in days:
+                    built.model.add(var == int(s in self.chosen[c]))
+                elif self.chosen[c]:
+                    built.model.add_hint(var, int(s in self.chosen[c]))
+        found = changed = False
+        for attempt, limit in enumerate(limits):
+            solver = cp_model.CpSolver()
+            # First one search thread with LP: a small model is solved to optimality in a few
+            # hundredths of a second, where interleaving threads takes the whole limit. Then
+            # the full search without LP: on a year-long clinician's model the LP search finds
+            # no roster in 6 s where this one finds one in 0.4 s (Curtois Instance22).
+            SolveParams(
+                time_limit=limit, workers=1 if attempt == 0 else self.workers, seed=self.seed
+            ).apply(solver.parameters, light=attempt > 0)
+            code = solver.solve(built.model)
+            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                found = True
+                for k, c in enumerate(members):
+                    mine = {s for s, var in built.variables.by_clinician[k] if solver.value(var)}
+                    changed = changed or mine != self.chosen[c]
+                    self.chosen[c] = mine
+                break
+            if code != cp_model.UNKNOWN:
+                break
+        self._move(members, +1)
+        return found, changed
+
+    def short(self) -> list[tuple[int, int]]:
+        """Needs below a hard minimum, as (session, role); role -1: teachers short."""
+        out = []
+        for s, session in enumerate(self.soft.sessions):
+            if self.hard_min:
+                out += [(s, role) for role, low, _, _ in session.needs if self.heads[s, role] < low]
+            if self.hard_teach and self.teachers[s] < session.teachers_needed:
+                out.append((s, -1))
+        return out
+
+    def around(self, s: int, role: int, turn: int) -> list[int]:
+        """Up to GROUP clinicians to re-solve together for need (s, role): half of them could
+        fill it (those free of s and least loaded first; ``turn`` rotates the choice on a later
+        attempt), the rest could take over the sessions these now hold (who could take over the
+        most first), since filling s may mean handing one of those on."""
+        unavailable = self.soft.unavailable
+        could = [
+            c
+            for c in self.slices.clinicians[s]
+            if (role < 0 or self.roles[c] == role) and (c, s) not in unavailable
+        ]
+        could.sort(key=lambda c: (s in self.chosen[c], len(self.chosen[c]), c))
+        half = max(1, GROUP // 2)
+        if len(could) > half:
+            shift = (turn * half) % len(could)
+            could = (could[shift:] + could[:shift])[:half]
+        takers: Counter[int] = Counter()
+        for c in could:
+            for t in self.chosen[c]:
+                takers.update(
+                    c2
+                    for c2 in self.slices.clinicians[t]
+                    if c2 not in could and (c2, t) not in unavailable
+                )
+        rest = sorted(takers, key=lambda c2: (-takers[c2], len(self.chosen[c2]), c2))
+        return sorted(could + rest[: GROUP - len(could)])
 
 
 def first_pass(
@@ -107,60 +245,64 @@ def first_pass(
     """Sweeps of one-clinician solves within ``budget`` seconds (at least one solve each).
 
     In the first sweep a clinician's model that found nothing in its share is tried again with
-    more time, while the pass has run less than ``retry_until`` seconds (no limit when None)."""
-    # the full model's builder and settings; imported here as solver.solve imports this module
-    from solver.solve import SolveParams, build_model
-
+    more time, while the pass has run less than ``retry_until`` seconds (no limit when None).
+    After each sweep, every need still below a hard minimum is mended by re-solving together a
+    few clinicians who could fill it (while the pass has run less than ``retry_until``): one
+    clinician alone often cannot, when taking the session means dropping another that only a
+    colleague could take over."""
     start = time.perf_counter()
-    soft = _soften(problem)
-    bare = [
-        dataclasses.replace(s, needs=(), teachers_needed=0, need_weights=()) for s in soft.sessions
-    ]
-    people = [_Clinician(soft, c) for c in range(soft.n_clinicians)]
-    roles = [c.role for c in soft.clinicians]
-    chosen: list[set[int]] = [set() for _ in people]
-    heads: Counter[tuple[int, int]] = Counter()
-    teachers: Counter[int] = Counter()
+    until = budget if retry_until is None else max(budget, retry_until)
+    state = _Pass(problem, workers, seed)
+    n = len(state.roles)
     sweeps = 0
     changed = True
     while changed and (sweeps == 0 or time.perf_counter() - start < budget):
         changed = False
-        for i, me in enumerate(people):
+        for c in range(n):
             left = budget - (time.perf_counter() - start)
             if sweeps > 0 and left <= 0:
                 break
-            role = roles[me.c]
-            for s in chosen[me.c]:  # take this clinician out before re-solving
-                heads[s, role] -= 1
-                teachers[s] -= 1
-            built = build_model(_sub_problem(soft, bare, me, heads, teachers))
-            if chosen[me.c]:
-                for s, var in built.variables.by_clinician[0]:
-                    built.model.add_hint(var, int(s in chosen[me.c]))
-            limit = max(0.05, left / (len(people) - i))
-            for _ in range(RETRIES + 1):
-                solver = cp_model.CpSolver()
-                # without LP: on a year-long clinician's model the LP search finds no roster in
-                # 6 s where this one finds one in 0.4 s (Curtois Instance22)
-                SolveParams(time_limit=limit, workers=workers, seed=seed).apply(
-                    solver.parameters, light=True
-                )
-                code = solver.solve(built.model)
-                spent = time.perf_counter() - start
-                if code != cp_model.UNKNOWN or sweeps > 0:
-                    break
-                if retry_until is not None and spent + 4 * limit > retry_until:
-                    break
+            limit = max(0.05, left / (n - c))
+            limits = [limit]
+            if sweeps == 0:
                 # A clinician left without a roster of their own breaks their hard rules in the
                 # whole roster, which then cannot serve as a hint: give the first one more time.
-                limit *= 4
-            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                mine = {s for s, var in built.variables.by_clinician[0] if solver.value(var)}
-                changed = changed or mine != chosen[me.c]
-                chosen[me.c] = mine
-            for s in chosen[me.c]:
-                heads[s, role] += 1
-                teachers[s] += 1
+                spent = time.perf_counter() - start
+                for _ in range(RETRIES):
+                    limit *= 4
+                    if retry_until is not None and spent + limit > retry_until:
+                        break
+                    spent += limit
+                    limits.append(limit)
+            _, moved = state.resolve([c], limits)
+            changed = changed or moved
         sweeps += 1
-    pairs = frozenset((c, s) for c, ss in enumerate(chosen) for s in ss)
+        changed = _mend(state, start, until) or changed
+    pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
     return FirstPass(pairs, sweeps, time.perf_counter() - start)
+
+
+def _mend(state: _Pass, start: float, until: float) -> bool:
+    """Re-solve a few clinicians together around each need below a hard minimum, until none is
+    left, a round mends nothing, or the time is up. True when the roster changed."""
+    changed = False
+    for turn in range(4):
+        short = state.short()
+        if not short:
+            break
+        mended = False
+        for s, role in short:
+            left = until - (time.perf_counter() - start)
+            if left <= 0:
+                return changed
+            if (s, role) not in state.short():
+                continue  # mended on the way
+            members = state.around(s, role, turn)
+            day = state.soft.sessions[s].day
+            window = range(day - 1 - turn, day + 2 + turn)  # wider on each later round
+            _, moved = state.resolve(members, [min(MEND_LIMIT, left)], window)
+            mended = mended or moved
+        changed = changed or mended
+        if not mended:
+            break
+    return changed

@@ -114,21 +114,43 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
 def _first_try(
     solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, give_up: float | None
 ) -> tuple[Any, float]:
-    """CP-SAT on the whole model; with ``give_up``, stopped after that many seconds when it has
-    found no roster yet. Returns the status code and the best bound."""
-    timer = threading.Timer(give_up or 0.0, _stop_if_empty, (solver, recorder))
-    if give_up is not None:
-        timer.daemon = True
-        timer.start()
+    """CP-SAT on the whole model; with ``give_up``, stopped when it has searched that many
+    seconds after its presolve without finding a roster (or is still presolving after twice
+    that). The presolve of a large model takes a good share of the time limit (12 s of 60 on
+    300 clinicians over two weeks) and the first roster comes soon after it, so the wait is
+    counted from the presolve's end: the first bound CP-SAT reports. Returns the status code and
+    the best bound."""
+    if give_up is None:
+        code = solver.solve(model, recorder)
+        return code, float(solver.best_objective_bound)
+    presolved = threading.Event()
+    finished = threading.Event()
+    solver.best_bound_callback = lambda _bound: presolved.set()
+    watcher = threading.Thread(
+        target=_watch, args=(solver, recorder, give_up, presolved, finished), daemon=True
+    )
+    watcher.start()
     try:
         code = solver.solve(model, recorder)
     finally:
-        timer.cancel()
+        finished.set()
+        watcher.join()
+        solver.best_bound_callback = None
     return code, float(solver.best_objective_bound)
 
 
-def _stop_if_empty(solver: cp_model.CpSolver, recorder: _Recorder) -> None:
-    if not recorder.events:
+def _watch(
+    solver: cp_model.CpSolver,
+    recorder: _Recorder,
+    give_up: float,
+    presolved: threading.Event,
+    finished: threading.Event,
+) -> None:
+    """Stop ``solver`` when it has no roster ``give_up`` seconds after its presolve ended, or
+    when its presolve is still running after twice that; return early once it has finished."""
+    if presolved.wait(2 * give_up):
+        finished.wait(give_up)
+    if not finished.is_set() and not recorder.events:
         solver.stop_search()
 
 

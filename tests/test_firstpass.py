@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 
 import solver.solve
 from roster.check import check_roster
-from solver.firstpass import _Clinician, _soften, _sub_problem, first_pass
+from solver.firstpass import _Group, _Slices, _soften, _sub_problem, first_pass
 from solver.problem import ProblemData, build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
@@ -57,7 +57,8 @@ def test_others_headcount_comes_off_each_need() -> None:
     problem = _soften(build_problem(inst))
     assert problem.rules.cover_min is not None and not problem.rules.cover_min.hard
     bare = list(problem.sessions)
-    sub = _sub_problem(problem, bare, _Clinician(problem, 1), Counter({(0, 0): 2}), Counter())
+    group = _Group(_Slices(problem), [1])
+    sub = _sub_problem(problem, bare, group, Counter({(0, 0): 2}), Counter())
     # two doctors already there: min 1 - 2 -> 0, preferred 3 - 2 = 1, max 4 - 2 = 2
     assert sub.sessions[0].needs == ((0, 0, 1, 2),)
     assert [c.id for c in sub.clinicians] == ["B"]

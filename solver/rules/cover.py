@@ -75,6 +75,8 @@ def add_teaching_ratio(
     """n(s) >= ceil(students / students_per_teacher); soft: weight per missing clinician."""
     terms: list[Term] = []
     for s, session in enumerate(problem.sessions):
+        if session.teachers_needed <= 0:
+            continue
         xs = [x for _, x in v.by_session[s]]
         terms += at_least(
             model,

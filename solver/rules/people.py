@@ -98,15 +98,16 @@ def add_continuity(
             series[session.series].append(s)
     for k, members in sorted(series.items()):
         people: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        heads = []
         for s in members:
             for c, x in v.by_session[s]:
                 people[c].append(x)
+        if not people:
+            continue
+        heads = []
+        for s in members:
             head = model.new_int_var(0, len(v.by_session[s]), f"series_head[{k},{s}]")
             model.add(head == cp_model.LinearExpr.sum([x for _, x in v.by_session[s]]))
             heads.append(head)
-        if not people:
-            continue
         largest = model.new_int_var(0, len(people), f"series_largest[{k}]")
         model.add_max_equality(largest, heads)
         used = []
