@@ -172,3 +172,61 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     report = check_roster(inst, list(result.assignments))
     assert not report.hard_violations
     assert report.objective == 5
+
+
+def test_a_minimum_one_clinician_cannot_fill_alone_is_mended_by_two() -> None:
+    # S1 (EMC) and S2 (HSK) on Monday morning each need exactly one doctor (hard); B holds
+    # privileges at HSK only. A goes first: either session leaves the other short (1000 each),
+    # and A wants S2 (1), so A takes S2; B finds S2 full and S1 out of reach: S1 stays short,
+    # and the next sweep changes nothing. Mending S1 re-solves A (could fill S1) with B (could
+    # take over S2) on that day: A on S1, B on S2, the want missed.
+    inst = make(
+        [doc("A"), doc("B", privileges="HSK")],
+        [sess("S1", site="EMC"), sess("S2")],
+        needs=[need("S1", 1, 1, 1), need("S2", 1, 1, 1)],
+        rules={"cover_min": {}, "cover_max": {}, "no_overlap": {}, "requests": {}},
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "S2"}],
+    )
+    problem = build_problem(inst)
+    first = first_pass(problem, budget=10.0)
+    assert _names(problem, first.assignments) == [("A", "S1"), ("B", "S2")]
+    report = check_roster(inst, _names(problem, first.assignments))
+    assert not report.hard_violations
+    assert report.objective == 1
+
+
+class _FakeSolver:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop_search(self) -> None:
+        self.stopped = True
+
+
+class _FakeRecorder:
+    def __init__(self, events: list[object]) -> None:
+        self.events = events
+
+
+@pytest.mark.parametrize(
+    ("presolved", "events", "finished", "stopped"),
+    [
+        (False, [], False, True),  # still presolving after twice the wait: stopped
+        (True, [], False, True),  # searched the wait after its presolve, no roster: stopped
+        (True, ["a roster"], False, False),  # has a roster: left alone
+        (True, [], True, False),  # finished on its own (proved infeasible, say): left alone
+    ],
+)
+def test_first_try_gives_up_only_without_a_roster(
+    presolved: bool, events: list[object], finished: bool, stopped: bool
+) -> None:
+    import threading
+
+    fake = _FakeSolver()
+    flags = threading.Event(), threading.Event()
+    if presolved:
+        flags[0].set()
+    if finished:
+        flags[1].set()
+    solver.solve._watch(fake, _FakeRecorder(events), 0.01, *flags)  # type: ignore[arg-type]
+    assert fake.stopped is stopped
