@@ -72,8 +72,9 @@ def main() -> None:
         "--first-pass",
         type=float,
         default=0.25,
-        help="As roster solve --first-pass: the share of the time limit after which CP-SAT, "
-        "still without a roster, hands over to the clinician-by-clinician first pass.",
+        help="As roster solve --first-pass: the share of the time limit, counted from the end "
+        "of its presolve, after which CP-SAT, still without a roster, hands over to the "
+        "clinician-by-clinician first pass.",
     )
     ap.add_argument("--instance", action="append", help="Measure this instance (repeatable).")
     ap.add_argument("--no-samples", action="store_true")

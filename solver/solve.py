@@ -26,8 +26,9 @@ class SolveParams:
     seed: int = 0
     log: bool = False
     deterministic: bool = True  # CP-SAT's interleaved search: same answer for the same input
-    # When CP-SAT has no roster after this share of the time limit, build one clinician by
-    # clinician (solver/firstpass.py) and let CP-SAT improve it in the time left; 0: never
+    # When CP-SAT has no roster this share of the time limit after its presolve, build one
+    # clinician by clinician (solver/firstpass.py) and let CP-SAT improve it in the time left;
+    # 0: never
     first_pass: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
