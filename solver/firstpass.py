@@ -242,7 +242,8 @@ def first_pass(
     seed: int = 0,
     retry_until: float | None = None,
 ) -> FirstPass:
-    """Sweeps of one-clinician solves within ``budget`` seconds (at least one solve each).
+    """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
+    the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
 
     In the first sweep a clinician's model that found nothing in its share is tried again with
     more time, while the pass has run less than ``retry_until`` seconds (no limit when None).
@@ -259,15 +260,15 @@ def first_pass(
     while changed and (sweeps == 0 or time.perf_counter() - start < budget):
         changed = False
         for c in range(n):
-            left = budget - (time.perf_counter() - start)
-            if sweeps > 0 and left <= 0:
-                break
+            spent = time.perf_counter() - start
+            left = budget - spent
+            if left <= 0 and (sweeps > 0 or spent >= until):
+                break  # the first sweep may outrun the budget, to give everyone a roster
             limit = max(0.05, left / (n - c))
             limits = [limit]
             if sweeps == 0:
                 # A clinician left without a roster of their own breaks their hard rules in the
                 # whole roster, which then cannot serve as a hint: give the first one more time.
-                spent = time.perf_counter() - start
                 for _ in range(RETRIES):
                     limit *= 4
                     if retry_until is not None and spent + limit > retry_until:
