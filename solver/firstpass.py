@@ -197,15 +197,22 @@ class _Pass:
         self._move(members, +1)
         return found, changed
 
+    def is_short(self, s: int, role: int) -> bool:
+        """Need (s, role) below its hard minimum; role -1: the session's teachers."""
+        session = self.soft.sessions[s]
+        if role < 0:
+            return self.hard_teach and self.teachers[s] < session.teachers_needed
+        low = next(low for r, low, _, _ in session.needs if r == role)
+        return self.hard_min and self.heads[s, role] < low
+
     def short(self) -> list[tuple[int, int]]:
         """Needs below a hard minimum, as (session, role); role -1: teachers short."""
-        out = []
-        for s, session in enumerate(self.soft.sessions):
-            if self.hard_min:
-                out += [(s, role) for role, low, _, _ in session.needs if self.heads[s, role] < low]
-            if self.hard_teach and self.teachers[s] < session.teachers_needed:
-                out.append((s, -1))
-        return out
+        return [
+            (s, role)
+            for s, session in enumerate(self.soft.sessions)
+            for role in [*(r for r, *_ in session.needs), -1]
+            if self.is_short(s, role)
+        ]
 
     def around(self, s: int, role: int, turn: int) -> list[int]:
         """Up to GROUP clinicians to re-solve together for need (s, role): half of them could
@@ -296,7 +303,7 @@ def _mend(state: _Pass, start: float, until: float) -> bool:
             left = until - (time.perf_counter() - start)
             if left <= 0:
                 return changed
-            if (s, role) not in state.short():
+            if not state.is_short(s, role):
                 continue  # mended on the way
             members = state.around(s, role, turn)
             day = state.soft.sessions[s].day

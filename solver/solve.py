@@ -135,6 +135,7 @@ def _first_try(
         code = solver.solve(model, recorder)
     finally:
         finished.set()
+        presolved.set()  # wakes a watcher still waiting for a presolve that ended the solve
         watcher.join()
         solver.best_bound_callback = None
     return code, float(solver.best_objective_bound)
