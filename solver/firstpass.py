@@ -126,6 +126,7 @@ def _sub_problem(
 RETRIES = 3  # in the first sweep, a clinician's model that found nothing is tried again, 4x longer
 GROUP = 8  # clinicians re-solved together around a need left below its hard minimum
 MEND_LIMIT = 0.25  # seconds for one such group; enough to find a mend, rarely to prove it best
+LARGE = 2000  # sessions open to a group above which its model is solved without LP from the start
 
 
 class _Pass:
@@ -175,15 +176,19 @@ class _Pass:
                 elif self.chosen[c]:
                     built.model.add_hint(var, int(s in self.chosen[c]))
         found = changed = False
+        large = len(group.eligible) > LARGE
         for attempt, limit in enumerate(limits):
             solver = cp_model.CpSolver()
             # First one search thread with LP: a small model is solved to optimality in a few
             # hundredths of a second, where interleaving threads takes the whole limit. Then
-            # the full search without LP: on a year-long clinician's model the LP search finds
-            # no roster in 6 s where this one finds one in 0.4 s (Curtois Instance22).
+            # (and first, on a large model) the full search without LP: on a year-long
+            # clinician's model the LP search finds no roster in 6 s where this one finds one in
+            # 0.4 s (Curtois Instance22), and in 1-3.5 s where this one takes 0.9-1.3 s
+            # (Instance24, 11,648 sessions).
+            light = large or attempt > 0
             SolveParams(
-                time_limit=limit, workers=1 if attempt == 0 else self.workers, seed=self.seed
-            ).apply(solver.parameters, light=attempt > 0)
+                time_limit=limit, workers=self.workers if light else 1, seed=self.seed
+            ).apply(solver.parameters, light=light)
             code = solver.solve(built.model)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = True

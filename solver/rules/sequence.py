@@ -100,10 +100,15 @@ def add_cover_over_preferred(
     return terms
 
 
-def _is(problem: ProblemData, s: int, kind: SessionKind) -> bool:
-    session = problem.sessions[s]
-    activity_ok = kind.activity is None or problem.activities[session.activity] == kind.activity
-    return activity_ok and (kind.period is None or session.period == kind.period)
+def _by_day(problem: ProblemData, kind: SessionKind) -> dict[int, list[int]]:
+    """The sessions of ``kind``, by day."""
+    out: dict[int, list[int]] = defaultdict(list)
+    for s, session in enumerate(problem.sessions):
+        if kind.activity is not None and problem.activities[session.activity] != kind.activity:
+            continue
+        if kind.period is None or session.period == kind.period:
+            out[session.day].append(s)
+    return out
 
 
 def add_forbidden_successions(
@@ -120,16 +125,16 @@ def add_forbidden_successions(
     terms: list[Term] = []
     # per session a: the next-day sessions b it may not be followed by, with the number of
     # listed pairs that (a, b) matches; worked out once, for every clinician
-    by_day: dict[int, list[int]] = defaultdict(list)
-    for s, session in enumerate(problem.sessions):
-        by_day[session.day].append(s)
     banned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    kinds: dict[SessionKind, dict[int, list[int]]] = {}  # each kind's sessions by day, once
     for pair in params.pairs:
-        for day, today in by_day.items():
-            firsts = [a for a in today if _is(problem, a, pair.first)]
-            thens = [b for b in by_day.get(day + 1, []) if _is(problem, b, pair.then)]
+        for kind in (pair.first, pair.then):
+            if kind not in kinds:
+                kinds[kind] = _by_day(problem, kind)
+        thens = kinds[pair.then]
+        for day, firsts in kinds[pair.first].items():
             for a in firsts:
-                for b in thens:
+                for b in thens.get(day + 1, ()):
                     banned[a][b] += 1
     for c, items in enumerate(v.by_clinician):
         mine = dict(items)
