@@ -7,7 +7,9 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -150,27 +152,35 @@ def curtois(
         extra[key.strip()] = yaml.safe_load(value)
     rows = []
     for path in files:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import json,sys; from roster.cli_bench import solve_one; "
-                "print(json.dumps(solve_one(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), "
-                "json.loads(sys.argv[4]), float(sys.argv[5]))))",
-                path,
-                str(time_limit),
-                str(workers),
-                json.dumps(extra),
-                str(first_pass),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            click.echo(f"error: {path}: {done.stderr.strip().splitlines()[-1:]}", err=True)
-            sys.exit(1)
-        row = json.loads(done.stdout)
+        # The row comes back through a file: the child's stdout carries CP-SAT's log when
+        # --cp-sat log_search_progress=true asks for it, passed on to our stderr.
+        with tempfile.TemporaryDirectory() as tmp:
+            answer = Path(tmp) / "row.json"
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import json,sys; from roster.cli_bench import solve_one; "
+                    "row = solve_one(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), "
+                    "json.loads(sys.argv[4]), float(sys.argv[5])); "
+                    "open(sys.argv[6], 'w').write(json.dumps(row))",
+                    path,
+                    str(time_limit),
+                    str(workers),
+                    json.dumps(extra),
+                    str(first_pass),
+                    str(answer),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.stdout:
+                click.echo(done.stdout, err=True, nl=False)
+            if done.returncode != 0:
+                click.echo(f"error: {path}: {done.stderr.strip().splitlines()[-1:]}", err=True)
+                sys.exit(1)
+            row = json.loads(answer.read_text())
         solution = row.pop("solution")
         csv_text = "employee,day,shift\n" + "".join(f"{e},{d},{s}\n" for e, d, s in solution)
         write_outputs(out_dir, {f"{row['instance']}.csv": csv_text.encode()})

@@ -143,10 +143,17 @@ def add_forbidden_successions(
             days[problem.sessions[s].day].append(s)
         for day, today in sorted(days.items()):
             tomorrow = days.get(day + 1, [])
-            follows = {
-                a: {b: n for b, n in banned[a].items() if b in mine} for a in today if a in banned
-            }
-            follows = {a: bs for a, bs in follows.items() if bs}
+            follows: dict[int, dict[int, int]] = {}
+            for a in today:
+                bs = banned.get(a)
+                if not bs:
+                    continue
+                if mine.keys() >= bs.keys():  # c may work every one of them (checked in C)
+                    follows[a] = bs
+                else:
+                    open_to_c = {b: n for b, n in bs.items() if b in mine}
+                    if open_to_c:
+                        follows[a] = open_to_c
             if not follows:
                 continue
             if not params.hard:  # one unit per listed pair that a and b match
