@@ -28,6 +28,10 @@ class FirstPass:
     assignments: frozenset[tuple[int, int]]  # (clinician, session) index pairs
     sweeps: int
     seconds: float
+    # every clinician's own model found their roster and no need is below a hard minimum: the
+    # roster keeps every hard rule (each clinician's rules held in their model, cover maximums
+    # held against the others' headcount, minimums and teachers checked)
+    complete: bool = False
 
 
 def _soften(problem: ProblemData) -> ProblemData:
@@ -126,7 +130,10 @@ def _sub_problem(
 RETRIES = 3  # in the first sweep, a clinician's model that found nothing is tried again, 4x longer
 GROUP = 8  # clinicians re-solved together around a need left below its hard minimum
 MEND_LIMIT = 0.25  # seconds for one such group; enough to find a mend, rarely to prove it best
-LARGE = 2000  # sessions open to a group above which its model is solved without LP from the start
+# (clinician, session) pairs in a group's model above which it is solved without LP from the
+# start: a year-long clinician's model has 3,640 (Curtois Instance22) to 11,648 (Instance24); a
+# mending group of eight on the generated 500-clinician instance about 2,600
+LARGE = 3000
 
 
 class _Pass:
@@ -157,11 +164,16 @@ class _Pass:
                 self.teachers[s] += sign
 
     def resolve(
-        self, members: Sequence[int], limits: Sequence[float], days: range | None = None
-    ) -> tuple[bool, bool]:
+        self,
+        members: Sequence[int],
+        limits: Sequence[float],
+        days: range | None = None,
+        hurry_from: int | None = None,
+    ) -> tuple[int | None, bool]:
         """Re-solve ``members`` together against everyone else, with each limit in turn until a
-        roster is found; with ``days``, their sessions on other days stay as they are. Returns
-        (found, changed)."""
+        roster is found; with ``days``, their sessions on other days stay as they are; from
+        attempt ``hurry_from`` on, the first roster found is taken. Returns (the attempt that
+        found a roster or None, changed)."""
         # the full model's builder and settings; imported here as solver.solve imports this module
         from solver.solve import SolveParams, build_model
 
@@ -175,7 +187,8 @@ class _Pass:
                     built.model.add(var == int(s in self.chosen[c]))
                 elif self.chosen[c]:
                     built.model.add_hint(var, int(s in self.chosen[c]))
-        found = changed = False
+        found: int | None = None
+        changed = False
         large = len(group.eligible) > LARGE
         for attempt, limit in enumerate(limits):
             solver = cp_model.CpSolver()
@@ -189,9 +202,12 @@ class _Pass:
             SolveParams(
                 time_limit=limit, workers=self.workers if light else 1, seed=self.seed
             ).apply(solver.parameters, light=light)
+            solver.parameters.stop_after_first_solution = (
+                hurry_from is not None and attempt >= hurry_from
+            )
             code = solver.solve(built.model)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                found = True
+                found = attempt
                 for k, c in enumerate(members):
                     mine = {s for s, var in built.variables.by_clinician[k] if solver.value(var)}
                     changed = changed or mine != self.chosen[c]
@@ -269,6 +285,8 @@ def first_pass(
     n = len(state.roles)
     sweeps = 0
     changed = True
+    unsolved = set(range(n))  # clinicians not yet given a roster by their own model
+    hurried = False  # a clinician needed more than their share in the first sweep
     while changed and (sweeps == 0 or time.perf_counter() - start < budget):
         changed = False
         for c in range(n):
@@ -280,19 +298,31 @@ def first_pass(
             limits = [limit]
             if sweeps == 0:
                 # A clinician left without a roster of their own breaks their hard rules in the
-                # whole roster, which then cannot serve as a hint: give the first one more time.
+                # whole roster, which then cannot serve as a hint: give the first one more time,
+                # and in that extra time take the first roster found. Once a clinician has
+                # needed it, start there: the share is too short for these models (a year-long
+                # clinician's model presolves in 0.8 s; the share can be 0.5 s).
                 for _ in range(RETRIES):
                     limit *= 4
                     if retry_until is not None and spent + limit > retry_until:
                         break
                     spent += limit
                     limits.append(limit)
-            _, moved = state.resolve([c], limits)
+                if hurried and len(limits) > 1:
+                    limits = limits[1:]
+            found, moved = state.resolve(
+                [c], limits, hurry_from=(0 if hurried else 1) if sweeps == 0 else None
+            )
+            if found is not None:
+                unsolved.discard(c)
+                hurried = hurried or (sweeps == 0 and found > 0)
             changed = changed or moved
         sweeps += 1
         changed = _mend(state, start, until) or changed
     pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
-    return FirstPass(pairs, sweeps, time.perf_counter() - start)
+    return FirstPass(
+        pairs, sweeps, time.perf_counter() - start, complete=not unsolved and not state.short()
+    )
 
 
 def _mend(state: _Pass, start: float, until: float) -> bool:

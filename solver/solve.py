@@ -87,12 +87,12 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
     return Model(model, v, terms)
 
 
-def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> bool:
-    """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
-    its first solution, but does not complete a partial one. The auxiliary variables' values come
-    from solving a copy of the model with the assignments pinned (presolve settles it). When the
-    pinned roster breaks a hard rule, only the assignments are hinted. True when the roster keeps
-    every hard rule (the hint is complete)."""
+def _pinned(
+    built: Model, chosen: Iterable[tuple[int, int]], params: SolveParams
+) -> tuple[cp_model.CpSolver, int]:
+    """Solve a copy of the model with the roster pinned (every assignment fixed): presolve
+    settles it at once on most models; a tenth of the time limit, at least 10 s."""
+    chosen = frozenset(chosen)
     pinned = built.model.clone()
     for pair, var in built.variables.x.items():
         pinned.add(pinned.get_bool_var_from_proto_index(var.index) == int(pair in chosen))
@@ -100,16 +100,26 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
     SolveParams(time_limit=max(10.0, params.time_limit / 10), workers=params.workers).apply(
         solver.parameters
     )
-    code = solver.solve(pinned)
+    return solver, int(solver.solve(pinned))
+
+
+def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> int:
+    """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
+    its first solution, but does not complete a partial one. The auxiliary variables' values come
+    from solving a copy of the model with the assignments pinned (presolve settles it). When the
+    pinned roster breaks a hard rule, or the copy is not solved in time, only the assignments are
+    hinted. Returns the copy's CP-SAT status: OPTIMAL or FEASIBLE when the roster keeps every hard
+    rule (the hint is complete)."""
+    solver, code = _pinned(built, chosen, params)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = solver.response_proto.solution
         hint = built.model.proto.solution_hint
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
-        return True
+        return int(code)
     for pair, var in built.variables.x.items():
         built.model.add_hint(var, int(pair in chosen))
-    return False
+    return int(code)
 
 
 def _first_try(
@@ -214,8 +224,13 @@ def solve(
         first = first_pass(
             problem, params.first_pass * left, params.workers, params.seed, retry_until=0.9 * left
         )
-        if _hint_everything(built, first.assignments, params):
-            first_roster = first.assignments  # keeps every hard rule
+        checked = _hint_everything(built, first.assignments, params)
+        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
+            checked == cp_model.UNKNOWN and first.complete
+        ):
+            # keeps every hard rule: shown by the pinned model, or (on a model too large to
+            # settle in time) by the pass itself
+            first_roster = first.assignments
         solver = cp_model.CpSolver()
         params.apply(solver.parameters, light=True)
         solver.parameters.max_time_in_seconds = max(
@@ -237,17 +252,21 @@ def solve(
     assignments = tuple(
         sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
     )
+    objective: int | None
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
-        # roster exactly by re-solving with every assignment pinned (presolve settles it at once).
-        scored = solve(
-            problem,
-            SolveParams(time_limit=max(10.0, params.time_limit), workers=1),
-            fixed=assignments,
-            customize=customize,
-        )
-        by_rule = scored.objective_by_rule
-        objective = scored.objective
+        # roster exactly by re-solving with every assignment pinned. When even that is not
+        # settled in time (a year-long model), the objective is left unknown (None) for the
+        # caller to score with the independent checker.
+        scorer, scored = _pinned(built, chosen_pairs, params)
+        if scored == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
+            by_rule = {
+                kind: int(sum(w * scorer.value(var) for w, var in ts))
+                for kind, ts in built.terms.items()
+            }
+            objective = int(round(scorer.objective_value))
+        else:
+            by_rule, objective = {}, None
     else:
         by_rule = {
             kind: int(sum(w * solver.value(var) for w, var in ts))

@@ -10,8 +10,10 @@ import pytest
 from factory import doc, make, need, sess
 from ortools.sat.python import cp_model
 
+import solver.firstpass
 import solver.solve
 from roster.check import check_roster
+from roster.solving import solve_instance
 from solver.firstpass import _Group, _Slices, _soften, _sub_problem, first_pass
 from solver.problem import ProblemData, build_problem
 from solver.result import SolveStatus
@@ -190,9 +192,66 @@ def test_a_minimum_one_clinician_cannot_fill_alone_is_mended_by_two() -> None:
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
     assert _names(problem, first.assignments) == [("A", "S1"), ("B", "S2")]
+    assert first.complete  # everyone solved in their own model, no minimum short
     report = check_roster(inst, _names(problem, first.assignments))
     assert not report.hard_violations
     assert report.objective == 1
+
+
+def _mending_instance() -> Any:
+    return make(
+        [doc("A"), doc("B", privileges="HSK")],
+        [sess("S1", site="EMC"), sess("S2")],
+        needs=[need("S1", 1, 1, 1), need("S2", 1, 1, 1)],
+        rules={"cover_min": {}, "cover_max": {}, "no_overlap": {}, "requests": {}},
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "S2"}],
+    )
+
+
+def test_a_pass_that_leaves_a_minimum_short_is_not_complete(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The instance above without the mending: A takes S2 (the want), B finds S2 full and S1 out
+    # of reach, so S1 stays short and the roster breaks a hard rule.
+    monkeypatch.setattr(solver.firstpass, "_mend", lambda *args: False)
+    problem = build_problem(_mending_instance())
+    first = first_pass(problem, budget=10.0)
+    assert _names(problem, first.assignments) == [("A", "S2")]
+    assert not first.complete
+
+
+def test_a_complete_pass_is_the_answer_when_the_pinned_model_is_not_settled_in_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As on a year-long instance: CP-SAT finds no roster, and the model with the pass's roster
+    # pinned is not settled within its time either. The pass gave each clinician a roster from
+    # their own model and left no minimum short, so its roster (A on S1, B on S2) is the answer;
+    # the objective the pinned model could not give comes from the independent checker: A's
+    # missed want, 1.
+    _cp_sat_finds_nothing_at_first(monkeypatch)
+    original = solver.solve._pinned
+
+    def unsettled(*args: Any) -> tuple[object, int]:
+        solver_, _ = original(*args)
+        return solver_, cp_model.UNKNOWN
+
+    monkeypatch.setattr(solver.solve, "_pinned", unsettled)
+    params = SolveParams(
+        time_limit=10,
+        workers=1,
+        first_pass=0.5,
+        extra={"stop_after_presolve": True, "cp_model_presolve": False},
+    )
+    inst = _mending_instance()
+    result = solve(build_problem(inst), params)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.assignments == (("A", "S1"), ("B", "S2"))
+    assert result.objective is None  # not scored by the model
+    outcome = solve_instance(inst, params)
+    assert outcome.result.assignments == (("A", "S1"), ("B", "S2"))
+    assert outcome.result.objective == 1
+    assert outcome.result.objective_by_rule["requests"] == 1
+    assert outcome.check is not None and not outcome.check.hard_violations
 
 
 class _FakeSolver:
