@@ -202,9 +202,11 @@ class _Pass:
             SolveParams(
                 time_limit=limit, workers=self.workers if light else 1, seed=self.seed
             ).apply(solver.parameters, light=light)
-            solver.parameters.stop_after_first_solution = (
-                hurry_from is not None and attempt >= hurry_from
-            )
+            if hurry_from is not None and attempt >= hurry_from:
+                # the first roster, after one round of presolve: on a year-long clinician's
+                # model 0.65 s against 1.1 s with the full presolve (Curtois Instance24)
+                solver.parameters.stop_after_first_solution = True
+                solver.parameters.max_presolve_iterations = 1
             code = solver.solve(built.model)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 found = attempt

@@ -88,18 +88,16 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
 
 
 def _pinned(
-    built: Model, chosen: Iterable[tuple[int, int]], params: SolveParams
+    built: Model, chosen: Iterable[tuple[int, int]], params: SolveParams, time_limit: float
 ) -> tuple[cp_model.CpSolver, int]:
     """Solve a copy of the model with the roster pinned (every assignment fixed): presolve
-    settles it at once on most models; a tenth of the time limit, at least 10 s."""
+    settles it at once on most models."""
     chosen = frozenset(chosen)
     pinned = built.model.clone()
     for pair, var in built.variables.x.items():
         pinned.add(pinned.get_bool_var_from_proto_index(var.index) == int(pair in chosen))
     solver = cp_model.CpSolver()
-    SolveParams(time_limit=max(10.0, params.time_limit / 10), workers=params.workers).apply(
-        solver.parameters
-    )
+    SolveParams(time_limit=time_limit, workers=params.workers).apply(solver.parameters)
     return solver, int(solver.solve(pinned))
 
 
@@ -110,7 +108,7 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
     pinned roster breaks a hard rule, or the copy is not solved in time, only the assignments are
     hinted. Returns the copy's CP-SAT status: OPTIMAL or FEASIBLE when the roster keeps every hard
     rule (the hint is complete)."""
-    solver, code = _pinned(built, chosen, params)
+    solver, code = _pinned(built, chosen, params, max(10.0, params.time_limit / 10))
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = solver.response_proto.solution
         hint = built.model.proto.solution_hint
@@ -164,6 +162,11 @@ def _watch(
         finished.wait(give_up)
     if not finished.is_set() and not recorder.events:
         solver.stop_search()
+
+
+def _ids(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> tuple[tuple[str, str], ...]:
+    """(clinician id, session id) pairs, sorted."""
+    return tuple(sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs))
 
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
@@ -220,11 +223,13 @@ def solve(
     )
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
+    unsettled = False  # the model with the first roster pinned was not settled in time
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         first = first_pass(
             problem, params.first_pass * left, params.workers, params.seed, retry_until=0.9 * left
         )
         checked = _hint_everything(built, first.assignments, params)
+        unsettled = checked == cp_model.UNKNOWN
         if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
             checked == cp_model.UNKNOWN and first.complete
         ):
@@ -246,19 +251,28 @@ def solve(
         # CP-SAT found nothing, not even from the hint, before the deadline (on a large model
         # its presolve alone can outlast it): the first pass's roster is the answer
         status, chosen_pairs = SolveStatus.FEASIBLE, sorted(first_roster)
+        if unsettled:  # scoring it on the model would not be settled either
+            return Result(
+                status,
+                _ids(problem, chosen_pairs),
+                None,
+                bound,
+                {},
+                build_seconds,
+                wall,
+                tuple(recorder.events),
+            )
     else:
         return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
 
-    assignments = tuple(
-        sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
-    )
+    assignments = _ids(problem, chosen_pairs)
     objective: int | None
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
         # roster exactly by re-solving with every assignment pinned. When even that is not
         # settled in time (a year-long model), the objective is left unknown (None) for the
         # caller to score with the independent checker.
-        scorer, scored = _pinned(built, chosen_pairs, params)
+        scorer, scored = _pinned(built, chosen_pairs, params, max(10.0, params.time_limit))
         if scored == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
             by_rule = {
                 kind: int(sum(w * scorer.value(var) for w, var in ts))
