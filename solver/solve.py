@@ -166,11 +166,6 @@ def _watch(
         solver.stop_search()
 
 
-def _ids(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> tuple[tuple[str, str], ...]:
-    """(clinician id, session id) pairs, sorted."""
-    return tuple(sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs))
-
-
 class _Recorder(cp_model.CpSolverSolutionCallback):
     def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
@@ -232,9 +227,7 @@ def solve(
         )
         checked = _hint_everything(built, first.assignments, params)
         unsettled = checked == cp_model.UNKNOWN
-        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
-            checked == cp_model.UNKNOWN and first.complete
-        ):
+        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (unsettled and first.complete):
             # keeps every hard rule: shown by the pinned model, or (on a model too large to
             # settle in time) by the pass itself
             first_roster = first.assignments
@@ -247,54 +240,40 @@ def solve(
         bound = max(bound, float(solver.best_objective_bound))  # both bound the same model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
+    scorer: cp_model.CpSolver | None = solver
+    from_pass = False
     if status.has_solution:
         chosen_pairs = [pair for pair, var in x.items() if solver.value(var)]
     elif status is SolveStatus.UNKNOWN and first_roster:
         # CP-SAT found nothing, not even from the hint, before the deadline (on a large model
         # its presolve alone can outlast it): the first pass's roster is the answer
-        status, chosen_pairs = SolveStatus.FEASIBLE, sorted(first_roster)
-        if unsettled:  # scoring it on the model would not be settled either
-            return Result(
-                status,
-                _ids(problem, chosen_pairs),
-                None,
-                bound,
-                {},
-                build_seconds,
-                wall,
-                tuple(recorder.events),
-            )
+        status, chosen_pairs, from_pass = SolveStatus.FEASIBLE, sorted(first_roster), True
     else:
         return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
 
-    assignments = _ids(problem, chosen_pairs)
-    objective: int | None
     if status is SolveStatus.FEASIBLE and fixed is None:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
-        # roster exactly by re-solving with every assignment pinned. When even that is not
-        # settled in time (a year-long model), the objective is left unknown (None) for the
-        # caller to score with the independent checker.
-        scorer, scored = _pinned(built, chosen_pairs, params, max(10.0, params.time_limit))
-        if scored == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
-            by_rule = {
-                kind: int(sum(w * scorer.value(var) for w, var in ts))
-                for kind, ts in built.terms.items()
-            }
-            objective = int(round(scorer.objective_value))
-        else:
-            by_rule, objective = {}, None
-    else:
-        by_rule = {
-            kind: int(sum(w * solver.value(var) for w, var in ts))
-            for kind, ts in built.terms.items()
-        }
-        objective = int(round(solver.objective_value))
+        # roster exactly by re-solving with every assignment pinned. When that is not settled in
+        # time (a year-long model; not tried again for the pass's roster when its check was
+        # not), the objective is left unknown (None) for the caller to score with the checker.
+        scorer = None
+        if not (from_pass and unsettled):
+            pinned, scored = _pinned(built, chosen_pairs, params, max(10.0, params.time_limit))
+            if scored == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
+                scorer = pinned
     return Result(
         status=status,
-        assignments=assignments,
-        objective=objective,
+        assignments=tuple(
+            sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
+        ),
+        objective=None if scorer is None else int(round(scorer.objective_value)),
         best_bound=bound,
-        objective_by_rule=by_rule,
+        objective_by_rule={}
+        if scorer is None
+        else {
+            kind: int(sum(w * scorer.value(var) for w, var in ts))
+            for kind, ts in built.terms.items()
+        },
         build_seconds=build_seconds,
         wall_seconds=wall,
         progress=tuple(recorder.events),
