@@ -82,7 +82,9 @@ def validate(instance: str) -> None:
     type=click.Path(file_okay=False),
     help="Folder for the outputs.",
 )
-@click.option("--time-limit", default=60.0, show_default=True, help="Seconds the solver may run.")
+@click.option(
+    "--time-limit", default=60.0, show_default=True, help="Seconds to build and solve the model."
+)
 @click.option("--workers", default=2, show_default=True, help="CP-SAT search workers (threads).")
 @click.option(
     "--seed", default=0, show_default=True, help="Random seed; same seed and workers, same answer."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -191,7 +192,9 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     customize: Customize | None = None,
 ) -> Result:
-    """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster)."""
+    """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster).
+
+    ``params.time_limit`` counts from the call: building the model takes from it."""
     params = params or SolveParams()
     t0 = time.perf_counter()
     built = build_model(problem, customize)
@@ -209,6 +212,9 @@ def solve(
         for pair, var in x.items():
             built.model.add_hint(var, int(pair in hinted))
     build_seconds = time.perf_counter() - t0
+    # the time limit covers building the model too: the answer comes within it (a year-long
+    # model takes tens of seconds to build)
+    params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - build_seconds))
 
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)
