@@ -133,8 +133,8 @@ def bench() -> None:
     default=DEFAULT_FIRST_PASS,
     show_default=True,
     type=click.FloatRange(0.0, 0.9),
-    help="When CP-SAT has no roster this share of the time limit after its presolve, build "
-    "one clinician by clinician and improve it in the time left (0: never).",
+    help="When CP-SAT has no roster after searching this share of the time left after its "
+    "presolve, build one clinician by clinician and improve it in the time left (0: never).",
 )
 def curtois(
     files: tuple[str, ...],

@@ -105,14 +105,16 @@ def _pinned(
     return solver, int(solver.solve(built.model))
 
 
-def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams) -> int:
+def _hint_everything(
+    built: Model, chosen: frozenset[tuple[int, int]], params: SolveParams, time_limit: float
+) -> int:
     """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
     its first solution, but does not complete a partial one. The auxiliary variables' values come
     from solving the model with the assignments pinned (presolve settles it). When the pinned
     roster breaks a hard rule, or the pinned model is not solved in time, only the assignments
     are hinted. Returns the pinned model's CP-SAT status: OPTIMAL or FEASIBLE when the roster
     keeps every hard rule (the hint is complete)."""
-    solver, code = _pinned(built, chosen, params, max(10.0, params.time_limit / 10))
+    solver, code = _pinned(built, chosen, params, time_limit)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
         del solver
@@ -124,22 +126,25 @@ def _hint_everything(built: Model, chosen: frozenset[tuple[int, int]], params: S
 
 
 def _first_try(
-    solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, give_up: float | None
+    solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, share: float | None
 ) -> tuple[Any, float]:
-    """CP-SAT on the whole model; with ``give_up``, stopped when it has searched that many
-    seconds after its presolve without finding a roster (or is still presolving after twice
-    that). The presolve of a large model takes a good share of the time limit (12 s of 60 on
-    300 clinicians over two weeks) and the first roster comes soon after it, so the wait is
-    counted from the presolve's end: the first bound CP-SAT reports. Returns the status code and
-    the best bound."""
-    if give_up is None:
+    """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
+    time left after its presolve without finding a roster (or is still presolving after twice
+    that share of the time limit). The presolve of a large model takes a good share of the time
+    limit (12 s of 60 on 300 clinicians over two weeks, 90 s of 560 on Curtois Instance24) and
+    the first roster comes soon after it, so the wait is counted from the presolve's end: the
+    first bound CP-SAT reports. Returns the status code and the best bound."""
+    if share is None:
         code = solver.solve(model, recorder)
         return code, float(solver.best_objective_bound)
     presolved = threading.Event()
     finished = threading.Event()
     solver.best_bound_callback = lambda _bound: presolved.set()
+    limit = solver.parameters.max_time_in_seconds
     watcher = threading.Thread(
-        target=_watch, args=(solver, recorder, give_up, presolved, finished), daemon=True
+        target=_watch,
+        args=(solver, recorder, share, limit, presolved, finished),
+        daemon=True,
     )
     watcher.start()
     try:
@@ -155,14 +160,17 @@ def _first_try(
 def _watch(
     solver: cp_model.CpSolver,
     recorder: _Recorder,
-    give_up: float,
+    share: float,
+    limit: float,
     presolved: threading.Event,
     finished: threading.Event,
 ) -> None:
-    """Stop ``solver`` when it has no roster ``give_up`` seconds after its presolve ended, or
-    when its presolve is still running after twice that; return early once it has finished."""
-    if presolved.wait(2 * give_up):
-        finished.wait(give_up)
+    """Stop ``solver`` when it has no roster ``share`` of the time left after its presolve, or
+    when its presolve is still running after twice ``share`` of ``limit``; return early once it
+    has finished."""
+    start = time.perf_counter()
+    if presolved.wait(2 * share * limit):
+        finished.wait(share * max(0.0, limit - (time.perf_counter() - start)))
     if not finished.is_set() and not recorder.events:
         solver.stop_search()
 
@@ -221,17 +229,23 @@ def solve(
     t1 = time.perf_counter()
     recorder = _Recorder(t1, on_progress)
     fallback = params.first_pass > 0 and hint is None and fixed is None
-    code, bound = _first_try(
-        solver, built.model, recorder, params.first_pass * params.time_limit if fallback else None
-    )
+    code, bound = _first_try(solver, built.model, recorder, params.first_pass if fallback else None)
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
     unsettled = False  # the model with the first roster pinned was not settled in time
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
+        # the first sweep may run on until a few seconds before the deadline to give every
+        # clinician a roster: without one the pass's roster breaks their rules and is no answer
         first = first_pass(
-            problem, params.first_pass * left, params.workers, params.seed, retry_until=0.9 * left
+            problem,
+            params.first_pass * left,
+            params.workers,
+            params.seed,
+            retry_until=left - min(0.1 * left, 10.0),
         )
-        checked = _hint_everything(built, first.assignments, params)
+        left = params.time_limit - (time.perf_counter() - t1)
+        check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
+        checked = _hint_everything(built, first.assignments, params, check_limit)
         unsettled = checked == cp_model.UNKNOWN
         if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (unsettled and first.complete):
             # keeps every hard rule: shown by the pinned model, or (on a model too large to

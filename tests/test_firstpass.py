@@ -58,9 +58,8 @@ def test_others_headcount_comes_off_each_need() -> None:
     )
     problem = _soften(build_problem(inst))
     assert problem.rules.cover_min is not None and not problem.rules.cover_min.hard
-    bare = list(problem.sessions)
     group = _Group(_Slices(problem), [1])
-    sub = _sub_problem(problem, bare, group, Counter({(0, 0): 2}), Counter())
+    sub = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter())
     # two doctors already there: min 1 - 2 -> 0, preferred 3 - 2 = 1, max 4 - 2 = 2
     assert sub.sessions[0].needs == ((0, 0, 1, 2),)
     assert [c.id for c in sub.clinicians] == ["B"]
@@ -287,5 +286,6 @@ def test_first_try_gives_up_only_without_a_roster(
         flags[0].set()
     if finished:
         flags[1].set()
-    solver.solve._watch(fake, _FakeRecorder(events), 0.01, *flags)  # type: ignore[arg-type]
+    # a share of 0.01 of a 1 s limit: at most 0.02 s waiting
+    solver.solve._watch(fake, _FakeRecorder(events), 0.01, 1.0, *flags)  # type: ignore[arg-type]
     assert fake.stopped is stopped
