@@ -66,6 +66,26 @@ def test_others_headcount_comes_off_each_need() -> None:
     assert sub.eligible == ((0, 0),)
 
 
+def test_a_group_model_holds_only_its_sessions() -> None:
+    # B holds privileges at EMC only, so B's model has S2 and S3 alone, re-indexed 0 and 1, and
+    # B's request for S3 points at 1. The pass maps the answer back: A takes S1 (HSK), B takes
+    # S2 and S3 (each preferring one doctor; nobody else can).
+    inst = make(
+        [doc("A", privileges="HSK"), doc("B", privileges="EMC")],
+        [sess("S1"), sess("S2", day=1, site="EMC"), sess("S3", day=2, site="EMC")],
+        needs=[need("S1", 0, 1, 1), need("S2", 0, 1, 1), need("S3", 0, 1, 1)],
+        rules={"cover_preferred": {"weight": 1}, "requests": {}},
+        requests=[{"clinician": "B", "kind": "want", "weight": 1, "session": "S3"}],
+    )
+    problem = build_problem(inst)
+    sub = _sub_problem(problem, _Group(_Slices(problem), [1]), Counter(), Counter())
+    assert [s.id for s in sub.sessions] == ["S2", "S3"]
+    assert sub.eligible == ((0, 0), (0, 1))
+    assert [r.sessions for r in sub.requests] == [(1,)]
+    first = first_pass(problem, budget=10.0)
+    assert _names(problem, first.assignments) == [("A", "S1"), ("B", "S2"), ("B", "S3")]
+
+
 def test_second_clinician_sees_what_the_first_took() -> None:
     # S1 and S2 overlap, each prefers one doctor (shortfall 1 each). A goes first and wants S2 (1),
     # so A takes S2; B then finds S2 covered and takes S1: nothing short, nothing missed.
