@@ -165,8 +165,9 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The instance of the stall test; CP-SAT is stopped after its presolve in both tries (as when
-    # a large model's presolve outlasts the time limit): the pass's roster, A on M, is returned,
-    # scored 5 (T short by one), and it keeps every hard rule.
+    # a large model's presolve outlasts the time limit): the pass's roster, A on M, is returned
+    # unscored (it comes at the deadline), the checker scores it 5 (T short by one) for
+    # `roster solve`, and it keeps every hard rule.
     inst = make(
         [doc("A", max_per_week=1), doc("B", privileges="HSK")],
         [sess("M"), sess("T", day=1, site="EMC")],
@@ -189,10 +190,17 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.FEASIBLE
     assert result.assignments == (("A", "M"),)
-    assert result.objective == 5
+    assert result.objective is None
     report = check_roster(inst, list(result.assignments))
     assert not report.hard_violations
     assert report.objective == 5
+    outcome = solve_instance(inst, params)
+    assert outcome.result.objective == 5
+    assert outcome.result.objective_by_rule == {
+        "cover_preferred": 5,
+        "requests": 0,
+        "cover_over_preferred": 0,
+    }
 
 
 def test_a_minimum_one_clinician_cannot_fill_alone_is_mended_by_two() -> None:
