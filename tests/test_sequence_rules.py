@@ -228,6 +228,21 @@ def test_history_is_worked_or_off_not_both() -> None:
         make([doc("A", worked_before=1, off_before=1)], days(0))
 
 
+def test_forbidden_successions_are_worked_out_anew_for_other_pairs() -> None:
+    # The same sessions (Monday evening, Tuesday AM) one after the other under different pairs:
+    # the pairs worked out for the last model are kept only while the sessions and pairs match.
+    sessions = [sess("EVE", start="18:00", end="21:00"), sess("AM", day=1)]
+
+    def with_pairs(then: str) -> SolveStatus:
+        pairs = [{"first": {"period": "evening"}, "then": {"period": then}}]
+        rules = {"cover_min": {}, "forbidden_successions": {"pairs": pairs}}
+        return run(make([doc("A")], sessions, rules=rules)).status
+
+    assert with_pairs("am") is SolveStatus.INFEASIBLE
+    assert with_pairs("pm") is SolveStatus.OPTIMAL
+    assert with_pairs("am") is SolveStatus.INFEASIBLE
+
+
 def test_forbidden_successions_block_when_one_session_a_day() -> None:
     # Monday: two evening sessions; Tuesday: AM and PM; no AM or PM the day after an evening.
     # Each session prefers one doctor (cover_preferred weight 10); A is the only doctor.
