@@ -53,7 +53,7 @@ def measure_one(path: str, time_limit: float, workers: int, first_pass: float) -
         "build_s": round(t_build, 2),
         "solve_s": round(result.wall_seconds, 2),
         "status": result.status.value,
-        "objective": report.objective if by_checker and report else result.objective,
+        "objective": report.objective if report is not None and by_checker else result.objective,
         "bound": result.best_bound,
         "gap": None if result.gap is None else round(result.gap, 5),
         "checker_agrees": None

@@ -245,8 +245,9 @@ def solve(
         left = params.time_limit - (time.perf_counter() - t1)
         check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
         checked = _hint_everything(built, first.assignments, params, check_limit)
-        unsettled = checked == cp_model.UNKNOWN  # the pinned model was not settled in time
-        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (unsettled and first.complete):
+        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
+            checked == cp_model.UNKNOWN and first.complete
+        ):
             # keeps every hard rule: shown by the pinned model, or (on a model too large to
             # settle in time) by the pass itself
             first_roster = first.assignments

@@ -3,6 +3,7 @@ preferred."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any
 
@@ -100,46 +101,50 @@ def add_cover_over_preferred(
     return terms
 
 
-def _by_day(problem: ProblemData, kind: SessionKind) -> dict[int, list[int]]:
+Slot = tuple[int, int, str]  # a session's (day, activity, period): all a succession looks at
+
+
+def _by_day(
+    slots: tuple[Slot, ...], activities: tuple[str, ...], kind: SessionKind
+) -> dict[int, list[int]]:
     """The sessions of ``kind``, by day."""
     out: dict[int, list[int]] = defaultdict(list)
-    for s, session in enumerate(problem.sessions):
-        if kind.activity is not None and problem.activities[session.activity] != kind.activity:
+    for s, (day, activity, period) in enumerate(slots):
+        if kind.activity is not None and activities[activity] != kind.activity:
             continue
-        if kind.period is None or session.period == kind.period:
-            out[session.day].append(s)
+        if kind.period is None or period == kind.period:
+            out[day].append(s)
     return out
 
 
 def _banned(problem: ProblemData, params: ForbiddenSuccessionsParams) -> dict[int, dict[int, int]]:
     """Per session a: the next-day sessions b it may not be followed by, with the number of
-    listed pairs that (a, b) matches; worked out once for every clinician. The last answer is
-    kept: the first pass builds one model per clinician over the same sessions (on Curtois
-    Instance24, 11,648 of them, where working this out took a third of each model's build)."""
-    key = (
-        tuple((s.day, s.activity, s.period) for s in problem.sessions),
-        problem.activities,
-        tuple((pair.first, pair.then) for pair in params.pairs),
-    )
-    if _BANNED and _BANNED[0][0] == key:
-        return _BANNED[0][1]
+    listed pairs that (a, b) matches; worked out once for every clinician."""
+    slots = tuple((s.day, s.activity, s.period) for s in problem.sessions)
+    pairs = tuple((pair.first, pair.then) for pair in params.pairs)
+    return _banned_in(slots, problem.activities, pairs)
+
+
+# The last answer is kept: the first pass builds one model per clinician over the same sessions
+# (on Curtois Instance24, 11,648 of them, where working this out took a third of each build).
+@functools.lru_cache(maxsize=1)
+def _banned_in(
+    slots: tuple[Slot, ...],
+    activities: tuple[str, ...],
+    pairs: tuple[tuple[SessionKind, SessionKind], ...],
+) -> dict[int, dict[int, int]]:
     banned: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     kinds: dict[SessionKind, dict[int, list[int]]] = {}  # each kind's sessions by day, once
-    for pair in params.pairs:
-        for kind in (pair.first, pair.then):
+    for first, then in pairs:
+        for kind in (first, then):
             if kind not in kinds:
-                kinds[kind] = _by_day(problem, kind)
-        thens = kinds[pair.then]
-        for day, firsts in kinds[pair.first].items():
+                kinds[kind] = _by_day(slots, activities, kind)
+        thens = kinds[then]
+        for day, firsts in kinds[first].items():
             for a in firsts:
                 for b in thens.get(day + 1, ()):
                     banned[a][b] += 1
-    frozen = {a: dict(bs) for a, bs in banned.items()}
-    _BANNED[:] = [(key, frozen)]
-    return frozen
-
-
-_BANNED: list[tuple[Any, dict[int, dict[int, int]]]] = []  # the last key and its answer
+    return {a: dict(bs) for a, bs in banned.items()}
 
 
 def add_forbidden_successions(
