@@ -127,19 +127,28 @@ def _hint_everything(
 
 def _first_try(
     solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, share: float | None
-) -> tuple[Any, float]:
+) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
     time left after its presolve without finding a roster (or is still presolving after twice
     that share of the time limit). The presolve of a large model takes a good share of the time
     limit (12 s of 60 on 300 clinicians over two weeks, 90 s of 560 on Curtois Instance24) and
     the first roster comes soon after it, so the wait is counted from the presolve's end: the
-    first bound CP-SAT reports. Returns the status code and the best bound."""
+    first bound CP-SAT reports. Returns the status code, the best bound, and the seconds the
+    presolve took (the whole try when it never ended)."""
+    start = time.perf_counter()
     if share is None:
         code = solver.solve(model, recorder)
-        return code, float(solver.best_objective_bound)
+        return code, float(solver.best_objective_bound), time.perf_counter() - start
     presolved = threading.Event()
     finished = threading.Event()
-    solver.best_bound_callback = lambda _bound: presolved.set()
+    ended: list[float] = []  # when the presolve ended
+
+    def on_bound(_bound: float) -> None:
+        if not ended:
+            ended.append(time.perf_counter() - start)
+        presolved.set()
+
+    solver.best_bound_callback = on_bound
     limit = solver.parameters.max_time_in_seconds
     watcher = threading.Thread(
         target=_watch,
@@ -154,7 +163,8 @@ def _first_try(
         presolved.set()  # wakes a watcher still waiting for a presolve that ended the solve
         watcher.join()
         solver.best_bound_callback = None
-    return code, float(solver.best_objective_bound)
+    presolve = ended[0] if ended else time.perf_counter() - start
+    return code, float(solver.best_objective_bound), presolve
 
 
 def _watch(
@@ -229,7 +239,9 @@ def solve(
     t1 = time.perf_counter()
     recorder = _Recorder(t1, on_progress)
     fallback = params.first_pass > 0 and hint is None and fixed is None
-    code, bound = _first_try(solver, built.model, recorder, params.first_pass if fallback else None)
+    code, bound, presolve = _first_try(
+        solver, built.model, recorder, params.first_pass if fallback else None
+    )
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
@@ -243,21 +255,28 @@ def solve(
             retry_until=left - min(0.1 * left, 10.0),
         )
         left = params.time_limit - (time.perf_counter() - t1)
-        check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
-        checked = _hint_everything(built, first.assignments, params, check_limit)
-        if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
-            checked == cp_model.UNKNOWN and first.complete
-        ):
-            # keeps every hard rule: shown by the pinned model, or (on a model too large to
-            # settle in time) by the pass itself
+        if first.complete and left < presolve:
+            # CP-SAT would not even get through its presolve again before the deadline, and
+            # loading the model is not cut short by the time limit (on Curtois Instance24 a
+            # pinned check and a last solve given the few seconds left overran the limit by 20 s):
+            # the pass's roster keeps every hard rule as it is, so it is the answer
             first_roster = first.assignments
-        solver = cp_model.CpSolver()
-        params.apply(solver.parameters, light=True)
-        solver.parameters.max_time_in_seconds = max(
-            1.0, params.time_limit - (time.perf_counter() - t1)
-        )
-        code = solver.solve(built.model, recorder)
-        bound = max(bound, float(solver.best_objective_bound))  # both bound the same model
+        else:
+            check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
+            checked = _hint_everything(built, first.assignments, params, check_limit)
+            if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
+                checked == cp_model.UNKNOWN and first.complete
+            ):
+                # keeps every hard rule: shown by the pinned model, or (on a model too large to
+                # settle in time) by the pass itself
+                first_roster = first.assignments
+            left = params.time_limit - (time.perf_counter() - t1)
+            if left >= presolve:  # else no time to presolve again, as above
+                solver = cp_model.CpSolver()
+                params.apply(solver.parameters, light=True)
+                solver.parameters.max_time_in_seconds = max(1.0, left)
+                code = solver.solve(built.model, recorder)
+                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
     scorer: cp_model.CpSolver | None = solver

@@ -9,7 +9,9 @@ from ortools.sat.python import cp_model
 
 from solver.problem import ProblemData
 
-Term = tuple[int, cp_model.IntVar]  # a weighted penalty term: coefficient times variable
+# a weighted penalty term: coefficient times a variable, or times an affine expression of the
+# assignments where that is the penalty exactly (see solver.rules.common.at_least)
+Term = tuple[int, cp_model.LinearExpr]
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,16 @@ def _names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple
     return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
 
 
-def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As on a large instance: CP-SAT's first try ends without a roster, so the first pass runs."""
+def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch, presolve: float = 0.0) -> None:
+    """As on a large instance: CP-SAT's first try ends without a roster, so the first pass runs;
+    its presolve took ``presolve`` seconds."""
 
     original = solver.solve._first_try
 
-    def nothing(*args: Any) -> tuple[object, float]:
+    def nothing(*args: Any) -> tuple[object, float, float]:
         if args[3] is None:  # not a try that may give up: scoring a roster, for one
             return original(*args)
-        return cp_model.UNKNOWN, 0.0
+        return cp_model.UNKNOWN, 0.0, presolve
 
     monkeypatch.setattr(solver.solve, "_first_try", nothing)
 
@@ -279,6 +280,42 @@ def test_a_complete_pass_is_the_answer_when_the_pinned_model_is_not_settled_in_t
     assert outcome.result.objective == 1
     assert outcome.result.objective_by_rule["requests"] == 1
     assert outcome.check is not None and not outcome.check.hard_violations
+
+
+def test_no_last_solve_when_cp_sat_could_not_presolve_again_in_the_time_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As on Curtois Instance24: the pass ends with less time left than CP-SAT's first presolve
+    # took. Neither the pinned check nor a last solve of the full model runs (they would overrun
+    # the time limit); the complete pass's roster is the answer as it is, scored by the checker.
+    _cp_sat_finds_nothing_at_first(monkeypatch, presolve=1e6)
+    built: list[cp_model.CpModel] = []
+    original_build = solver.solve.build_model
+
+    def build(*args: Any) -> Any:
+        out = original_build(*args)
+        built.append(out.model)
+        return out
+
+    solved: list[cp_model.CpModel] = []
+    original_solve = cp_model.CpSolver.solve
+
+    def solve_counted(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
+        solved.append(model)
+        return original_solve(self, model, *args)
+
+    monkeypatch.setattr(solver.solve, "build_model", build)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", solve_counted)
+    inst = _mending_instance()
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5)
+    result = solve(build_problem(inst), params)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.assignments == (("A", "S1"), ("B", "S2"))
+    assert result.objective is None
+    full = built[0]  # the full model is built first; the pass's models after it
+    assert len(built) > 1 and solved and all(model is not full for model in solved)
+    outcome = solve_instance(inst, params)
+    assert outcome.result.objective == 1
 
 
 class _FakeSolver:

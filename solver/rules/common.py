@@ -34,13 +34,20 @@ def at_least(
     hard: bool,
     weight: int,
     name: str,
+    upper: int | None = None,
 ) -> list[Term]:
-    """expr >= bound (expr >= 0), or when soft a penalty weight * max(0, bound - expr)."""
+    """expr >= bound (expr >= 0), or when soft a penalty weight * max(0, bound - expr).
+
+    ``upper`` bounds expr from above when known: where it cannot exceed the bound, the shortfall
+    is bound - expr itself and needs no variable (a need with fewer clinicians than it wants; in
+    the first pass's one-clinician models, nearly every need)."""
     if bound <= 0:
         return []
     if hard:
         model.add(expr >= bound)
         return []
+    if upper is not None and upper <= bound:
+        return [(weight, bound - expr)]
     short = model.new_int_var(0, bound, name)
     model.add(expr + short >= bound)
     return [(weight, short)]

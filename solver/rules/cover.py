@@ -30,7 +30,13 @@ def add_cover_min(
     for s, role, low, _, _, xs in _per_need(problem, v):
         w = params.weight * problem.sessions[s].priority
         terms += at_least(
-            model, cp_model.LinearExpr.sum(xs), low, params.hard, w, f"cover_min[{s},{role}]"
+            model,
+            cp_model.LinearExpr.sum(xs),
+            low,
+            params.hard,
+            w,
+            f"cover_min[{s},{role}]",
+            len(xs),
         )
     return terms
 
@@ -64,7 +70,13 @@ def add_cover_preferred(
         index = [r for r, *_ in problem.sessions[s].needs].index(role)
         w = params.weight * problem.sessions[s].need_weights[index][0]
         terms += at_least(
-            model, cp_model.LinearExpr.sum(xs), pref, False, w, f"cover_preferred[{s},{role}]"
+            model,
+            cp_model.LinearExpr.sum(xs),
+            pref,
+            False,
+            w,
+            f"cover_preferred[{s},{role}]",
+            len(xs),
         )
     return terms
 
@@ -85,5 +97,6 @@ def add_teaching_ratio(
             params.hard,
             params.weight,
             f"teaching_ratio[{s}]",
+            len(xs),
         )
     return terms
