@@ -354,3 +354,66 @@ def test_first_try_gives_up_only_without_a_roster(
     # a share of 0.01 of a 1 s limit: at most 0.02 s waiting
     solver.solve._watch(fake, _FakeRecorder(events), 0.01, 1.0, *flags)  # type: ignore[arg-type]
     assert fake.stopped is stopped
+
+
+class _SlowSolver:
+    """CP-SAT as on a large model: presolves for ``presolve`` seconds, then finds a roster after
+    ``roster`` more (never when None), and searches on until stopped or 0.5 s have passed."""
+
+    def __init__(self, presolve: float, roster: float | None) -> None:
+        import threading
+        import types
+
+        self.presolve = presolve
+        self.roster = roster
+        self.parameters = types.SimpleNamespace(max_time_in_seconds=1.0)
+        self.best_bound_callback: Any = None
+        self.best_objective_bound = 0.0
+        self.stopped = threading.Event()
+
+    def stop_search(self) -> None:
+        self.stopped.set()
+
+    def solve(self, model: object, recorder: _FakeRecorder) -> Any:
+        if self.stopped.wait(self.presolve):
+            return cp_model.UNKNOWN
+        self.best_bound_callback(0.0)
+        if self.roster is not None:
+            if self.stopped.wait(self.roster):
+                return cp_model.UNKNOWN
+            recorder.events.append("a roster")
+        self.stopped.wait(0.5)
+        return cp_model.FEASIBLE if recorder.events else cp_model.UNKNOWN
+
+
+class _FakeBackground:
+    def __init__(self) -> None:
+        self.starts = 0
+
+    def start(self) -> None:
+        self.starts += 1
+
+
+@pytest.mark.parametrize(
+    ("presolve", "roster", "starts", "code"),
+    [
+        (0.3, None, 1, cp_model.UNKNOWN),  # still presolving at 0.1 s: the pass starts beside it
+        (0.0, 0.02, 0, cp_model.FEASIBLE),  # a roster before 0.1 s: the pass never starts
+    ],
+)
+def test_the_first_pass_starts_beside_a_first_try_without_a_roster(
+    monkeypatch: pytest.MonkeyPatch, presolve: float, roster: float | None, starts: int, code: Any
+) -> None:
+    monkeypatch.setattr(solver.solve, "BESIDE", 0.1)  # of the fake's 1 s limit
+    fake, background = _SlowSolver(presolve, roster), _FakeBackground()
+    got, _, presolved = solver.solve._first_try(
+        fake,  # type: ignore[arg-type]
+        cp_model.CpModel(),
+        _FakeRecorder([]),  # type: ignore[arg-type]
+        0.25,
+        background,  # type: ignore[arg-type]
+    )
+    assert background.starts == starts
+    assert got == code
+    # the presolve's seconds, from its first bound (stopped at 0.3 + 0.25 * 0.7 s without a roster)
+    assert presolve <= presolved < presolve + 0.1
