@@ -14,7 +14,6 @@ the full model, which keeps every rule as written.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -153,13 +152,7 @@ LARGE = 3000
 class _Pass:
     """The roster being built: who works which session, and each need's headcount."""
 
-    def __init__(
-        self,
-        problem: ProblemData,
-        workers: int,
-        seed: int,
-        busy: threading.Event | None = None,
-    ) -> None:
+    def __init__(self, problem: ProblemData, workers: int, seed: int) -> None:
         self.soft = _soften(problem)
         self.hard_min = problem.rules.cover_min is not None and problem.rules.cover_min.hard
         self.hard_teach = (
@@ -171,7 +164,6 @@ class _Pass:
         self.heads: Counter[tuple[int, int]] = Counter()
         self.teachers: Counter[int] = Counter()
         self.workers = workers
-        self.busy = busy  # while set, CP-SAT's first try runs beside the pass: one thread each
         self.seed = seed
         self.lowered: dict[int, tuple[Any, SessionData]] = {}  # see _sub_problem
 
@@ -219,11 +211,9 @@ class _Pass:
             # 0.4 s (Curtois Instance22), and in 1-3.5 s where this one takes 0.9-1.3 s
             # (Instance24, 11,648 sessions).
             light = large or attempt > 0
-            shared = self.busy is not None and self.busy.is_set()
-            workers = self.workers if light and not shared else 1
-            SolveParams(time_limit=limit, workers=workers, seed=self.seed).apply(
-                solver.parameters, light=light
-            )
+            SolveParams(
+                time_limit=limit, workers=self.workers if light else 1, seed=self.seed
+            ).apply(solver.parameters, light=light)
             if hurry_from is not None and attempt >= hurry_from:
                 # the first roster, after one round of presolve, without its search for big
                 # linear overlaps: on a year-long clinician's model (Curtois Instance24) 0.65 s
@@ -296,8 +286,6 @@ def first_pass(
     workers: int = 1,
     seed: int = 0,
     retry_until: float | None = None,
-    stop: threading.Event | None = None,
-    busy: threading.Event | None = None,
 ) -> FirstPass:
     """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
     the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
@@ -307,13 +295,10 @@ def first_pass(
     After each sweep, every need still below a hard minimum is mended by re-solving together a
     few clinicians who could fill it (while the pass has run less than ``retry_until``): one
     clinician alone often cannot, when taking the session means dropping another that only a
-    colleague could take over.
-
-    ``stop``, once set, ends the pass after the model being solved (CP-SAT found a roster of its
-    own); while ``busy`` is set, each model is solved with one thread (CP-SAT has the other)."""
+    colleague could take over."""
     start = time.perf_counter()
     until = budget if retry_until is None else max(budget, retry_until)
-    state = _Pass(problem, workers, seed, busy)
+    state = _Pass(problem, workers, seed)
     n = len(state.roles)
     sweeps = 0
     changed = True
@@ -322,8 +307,6 @@ def first_pass(
     while changed and (sweeps == 0 or time.perf_counter() - start < budget):
         changed = False
         for c in range(n):
-            if stop is not None and stop.is_set():
-                break
             spent = time.perf_counter() - start
             left = budget - spent
             if left <= 0 and (sweeps > 0 or spent >= until):
@@ -352,16 +335,14 @@ def first_pass(
                 hurried = hurried or (sweeps == 0 and found > 0)
             changed = changed or moved
         sweeps += 1
-        if stop is not None and stop.is_set():
-            break
-        changed = _mend(state, start, until, stop) or changed
+        changed = _mend(state, start, until) or changed
     pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
     return FirstPass(
         pairs, sweeps, time.perf_counter() - start, complete=not unsolved and not state.short()
     )
 
 
-def _mend(state: _Pass, start: float, until: float, stop: threading.Event | None = None) -> bool:
+def _mend(state: _Pass, start: float, until: float) -> bool:
     """Re-solve a few clinicians together around each need below a hard minimum, until none is
     left, a round mends nothing, or the time is up. True when the roster changed."""
     changed = False
@@ -372,7 +353,7 @@ def _mend(state: _Pass, start: float, until: float, stop: threading.Event | None
         mended = False
         for s, role in short:
             left = until - (time.perf_counter() - start)
-            if left <= 0 or (stop is not None and stop.is_set()):
+            if left <= 0:
                 return changed
             if not state.is_short(s, role):
                 continue  # mended on the way

@@ -11,7 +11,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from solver.firstpass import FirstPass, first_pass
+from solver.firstpass import first_pass
 from solver.problem import ProblemData
 from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
@@ -126,20 +126,15 @@ def _hint_everything(
 
 
 def _first_try(
-    solver: cp_model.CpSolver,
-    model: cp_model.CpModel,
-    recorder: _Recorder,
-    share: float | None,
-    background: _Background | None = None,
+    solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, share: float | None
 ) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
     time left after its presolve without finding a roster (or is still presolving after twice
     that share of the time limit). The presolve of a large model takes a good share of the time
     limit (12 s of 60 on 300 clinicians over two weeks, 90 s of 560 on Curtois Instance24) and
     the first roster comes soon after it, so the wait is counted from the presolve's end: the
-    first bound CP-SAT reports. With ``background``, the first pass starts beside the try when it
-    has no roster after BESIDE of the time limit. Returns the status code, the best bound, and
-    the seconds the presolve took (the whole try when it never ended)."""
+    first bound CP-SAT reports. Returns the status code, the best bound, and the seconds the
+    presolve took (the whole try when it never ended)."""
     start = time.perf_counter()
     if share is None:
         code = solver.solve(model, recorder)
@@ -161,22 +156,11 @@ def _first_try(
         daemon=True,
     )
     watcher.start()
-    starter = threading.Timer(
-        BESIDE * limit,
-        lambda: (
-            None
-            if background is None or finished.is_set() or recorder.events
-            else background.start()
-        ),
-    )
-    starter.start()
     try:
         code = solver.solve(model, recorder)
     finally:
         finished.set()
         presolved.set()  # wakes a watcher still waiting for a presolve that ended the solve
-        starter.cancel()
-        starter.join()  # the pass has started by now, or will not
         watcher.join()
         solver.best_bound_callback = None
     presolve = ended[0] if ended else time.perf_counter() - start
@@ -201,84 +185,11 @@ def _watch(
         solver.stop_search()
 
 
-# The first pass starts beside CP-SAT's first try when the try has no roster after this share of
-# the time limit. CP-SAT's presolve runs on one thread, so the pass has the other to itself until
-# the search starts: on Curtois Instance24 that is a presolve of 90-120 s of a 540 s limit, on
-# 500 clinicians over two weeks 26 s of 52. CP-SAT's own roster, when it comes, stops the pass.
-BESIDE = 0.05
-
-
-class _Background:
-    """The first pass in a thread beside CP-SAT's first try (see BESIDE). Its models are solved
-    with one thread each while ``busy`` is set, and it ends once ``stop`` is set."""
-
-    def __init__(self, problem: ProblemData, params: SolveParams, t1: float) -> None:
-        self.problem = problem
-        self.params = params
-        self.t1 = t1  # when the time limit's count began
-        self.stop = threading.Event()
-        self.busy = threading.Event()
-        self.result: FirstPass | None = None
-        self.error: BaseException | None = None
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.busy.set()
-        left = self.params.time_limit - (time.perf_counter() - self.t1)
-        self.thread = threading.Thread(target=self._run, args=(left,), daemon=True)
-        self.thread.start()
-
-    def _run(self, left: float) -> None:
-        try:
-            self.result = _pass(self.problem, self.params, left, self.stop, self.busy)
-        except BaseException as error:  # raised again in the solving thread
-            self.error = error
-
-    def join(self, stop: bool) -> FirstPass | None:
-        """The pass's roster (None when it never started); ``stop``: end it first."""
-        if stop:
-            self.stop.set()
-        self.busy.clear()
-        if self.thread is None:
-            return None
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-def _pass(
-    problem: ProblemData,
-    params: SolveParams,
-    left: float,
-    stop: threading.Event | None = None,
-    busy: threading.Event | None = None,
-) -> FirstPass:
-    """The first pass with ``left`` seconds to go: its budget is the first-pass share of them,
-    and its first sweep may run on until a few seconds before the deadline to give every
-    clinician a roster (without one, the pass's roster breaks their rules and is no answer)."""
-    return first_pass(
-        problem,
-        params.first_pass * left,
-        params.workers,
-        params.seed,
-        retry_until=left - min(0.1 * left, 10.0),
-        stop=stop,
-        busy=busy,
-    )
-
-
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    def __init__(
-        self,
-        start: float,
-        on_progress: Callable[[Progress], None] | None,
-        background: _Background | None = None,
-    ) -> None:
+    def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
         self.start = start
         self.on_progress = on_progress
-        self.background = background  # stopped by the first roster
         self.events: list[Progress] = []
 
     def on_solution_callback(self) -> None:
@@ -286,8 +197,6 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
             time.perf_counter() - self.start, self.objective_value, self.best_objective_bound
         )
         self.events.append(event)
-        if self.background is not None:
-            self.background.stop.set()
         if self.on_progress is not None:
             self.on_progress(event)
 
@@ -328,19 +237,23 @@ def solve(
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)
     t1 = time.perf_counter()
+    recorder = _Recorder(t1, on_progress)
     fallback = params.first_pass > 0 and hint is None and fixed is None
-    background = _Background(problem, params, t1) if fallback else None
-    recorder = _Recorder(t1, on_progress, background)
     code, bound, presolve = _first_try(
-        solver, built.model, recorder, params.first_pass if fallback else None, background
+        solver, built.model, recorder, params.first_pass if fallback else None
     )
-    first = None if background is None else background.join(stop=code != cp_model.UNKNOWN)
-    recorder.background = None
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
-    if fallback and code == cp_model.UNKNOWN and (first is not None or left > 1.0):
-        if first is None:  # CP-SAT's try was stopped before the pass was to start beside it
-            first = _pass(problem, params, left)
+    if fallback and code == cp_model.UNKNOWN and left > 1.0:
+        # the first sweep may run on until a few seconds before the deadline to give every
+        # clinician a roster: without one the pass's roster breaks their rules and is no answer
+        first = first_pass(
+            problem,
+            params.first_pass * left,
+            params.workers,
+            params.seed,
+            retry_until=left - min(0.1 * left, 10.0),
+        )
         left = params.time_limit - (time.perf_counter() - t1)
         if first.complete and left < presolve:
             # CP-SAT would not even get through its presolve again before the deadline, and
