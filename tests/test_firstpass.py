@@ -67,6 +67,30 @@ def test_others_headcount_comes_off_each_need() -> None:
     assert sub.eligible == ((0, 0),)
 
 
+def test_a_lowered_session_is_used_again_only_while_the_others_headcount_is_the_same() -> None:
+    inst = make(
+        [doc("A"), doc("B")],
+        [sess("S", activity="teaching", students=20, students_per_teacher=8)],
+        needs=[need("S", 1, 3, 4)],
+        rules={"cover_min": {}, "cover_preferred": {"weight": 1}, "teaching_ratio": {}},
+    )
+    problem = _soften(build_problem(inst))
+    teaching = problem.sessions[0].teachers_needed
+    assert teaching == 3  # ceil(20 / 8)
+    group = _Group(_Slices(problem), [1])
+    last: dict[int, Any] = {}
+    first = _sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
+    assert first.sessions[0].needs == ((0, 0, 2, 3),)
+    again = _sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
+    assert again.sessions[0] is first.sessions[0]  # the same headcount: the same copy
+    more = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 1}), last)
+    assert more.sessions[0].needs == ((0, 0, 1, 2),)
+    # the same people, but one more of them teaching: the teachers needed change too
+    taught = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 2}), last)
+    assert taught.sessions[0].teachers_needed == 1
+    assert more.sessions[0].teachers_needed == 2
+
+
 def test_a_group_model_holds_only_its_sessions() -> None:
     # B holds privileges at EMC only, so B's model has S2 and S3 alone, re-indexed 0 and 1, and
     # B's request for S3 points at 1. The pass maps the answer back: A takes S1 (HSK), B takes

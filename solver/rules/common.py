@@ -39,7 +39,7 @@ def at_least(
     """expr >= bound (expr >= 0), or when soft a penalty weight * max(0, bound - expr).
 
     ``upper`` bounds expr from above when known: where it cannot exceed the bound, the shortfall
-    is bound - expr itself and needs no variable (a need with fewer clinicians than it wants; in
+    is bound - expr itself and needs no variable (a need with no more clinicians than it wants; in
     the first pass's one-clinician models, nearly every need)."""
     if bound <= 0:
         return []
