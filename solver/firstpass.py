@@ -17,7 +17,6 @@ import dataclasses
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -100,12 +99,16 @@ class _Group:
         )
 
 
+# per session: the others' headcount per need row and teachers it was lowered by, and the copy
+Lowered = dict[int, tuple[tuple[tuple[int, ...], int], SessionData]]
+
+
 def _sub_problem(
     problem: ProblemData,
     group: _Group,
     others: Counter[tuple[int, int]],
     teachers: Counter[int],
-    last: dict[int, tuple[Any, SessionData]] | None = None,
+    last: Lowered | None = None,
 ) -> ProblemData:
     """The problem for the ``group`` alone, on its sessions, the others' headcounts taken off
     each need. ``last`` keeps each session's last lowered copy with what it was lowered by, to be
@@ -165,7 +168,7 @@ class _Pass:
         self.teachers: Counter[int] = Counter()
         self.workers = workers
         self.seed = seed
-        self.lowered: dict[int, tuple[Any, SessionData]] = {}  # see _sub_problem
+        self.lowered: Lowered = {}  # see _sub_problem
 
     def _move(self, members: Sequence[int], sign: int) -> None:
         for c in members:

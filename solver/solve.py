@@ -271,12 +271,12 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = first.assignments
             left = params.time_limit - (time.perf_counter() - t1)
-            if left >= presolve:  # else no time to presolve again, as above
-                solver = cp_model.CpSolver()
-                params.apply(solver.parameters, light=True)
-                solver.parameters.max_time_in_seconds = max(1.0, left)
-                code = solver.solve(built.model, recorder)
-                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
+        if left >= presolve:  # else no time to presolve again, as above
+            solver = cp_model.CpSolver()
+            params.apply(solver.parameters, light=True)
+            solver.parameters.max_time_in_seconds = max(1.0, left)
+            code = solver.solve(built.model, recorder)
+            bound = max(bound, float(solver.best_objective_bound))  # both bound one model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
     scorer: cp_model.CpSolver | None = solver
