@@ -620,18 +620,32 @@ def check_forbidden_successions(
             kind.period is None or instance.period(s) == kind.period
         )
 
-    items = []
+    # the listed pairs broken by a session followed by another, per kind of session (activity
+    # and period): a year-long roster has hundreds of such pairs per clinician and a benchmark
+    # hundreds of listed pairs, where there are a few dozen kinds
+    broken: dict[tuple[tuple[str, str], tuple[str, str]], int] = {}
+
+    def kind_of(s: Session) -> tuple[str, str]:
+        return s.activity, instance.period(s)
+
+    items: list[Item] = []
     for c in instance.clinicians:
-        mine = view.sessions_of(c.id)
-        for pair in params.pairs:
-            for a in mine:
-                for b in mine:
-                    if (
-                        b.date - a.date == dt.timedelta(days=1)
-                        and matches(a, pair.first)
-                        and matches(b, pair.then)
-                    ):
-                        items.append((1, f"{_who(c)} works {_what(b)} the day after {_what(a)}"))
+        by_date: dict[dt.date, list[Session]] = {}
+        for s in view.sessions_of(c.id):
+            by_date.setdefault(s.date, []).append(s)
+        for day, firsts in sorted(by_date.items()):
+            for a in firsts:
+                for b in by_date.get(day + dt.timedelta(days=1), ()):
+                    key = kind_of(a), kind_of(b)
+                    if key not in broken:
+                        broken[key] = sum(
+                            matches(a, pair.first) and matches(b, pair.then)
+                            for pair in params.pairs
+                        )
+                    items.extend(
+                        (1, f"{_who(c)} works {_what(b)} the day after {_what(a)}")
+                        for _ in range(broken[key])
+                    )
     return _score(params, items)
 
 
