@@ -14,6 +14,7 @@ the full model, which keeps every rule as written.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -169,6 +170,11 @@ class _Pass:
         self.workers = workers
         self.seed = seed
         self.lowered: Lowered = {}  # see _sub_problem
+        self.halt: threading.Event | None = None  # set: stop, the solve under way too
+        self.current: cp_model.CpSolver | None = None  # the solve under way
+
+    def halted(self) -> bool:
+        return self.halt is not None and self.halt.is_set()
 
     def _move(self, members: Sequence[int], sign: int) -> None:
         for c in members:
@@ -207,6 +213,9 @@ class _Pass:
         large = len(group.eligible) > LARGE
         for attempt, limit in enumerate(limits):
             solver = cp_model.CpSolver()
+            self.current = solver
+            if self.halted():
+                break
             # First one search thread with LP: a small model is solved to optimality in a few
             # hundredths of a second, where interleaving threads takes the whole limit. Then
             # (and first, on a large model) the full search without LP: on a year-long
@@ -283,66 +292,145 @@ class _Pass:
         return sorted(could + rest[: GROUP - len(could)])
 
 
+class Sweep:
+    """The pass's first sweep, one clinician after another in input order, resumable: it can
+    start beside CP-SAT's first try and go on after it. CP-SAT presolves on one thread, which
+    leaves the other core idle for minutes on a year-long instance (90-150 s of Curtois
+    Instance24's). A sweep run there (``start``) uses one search thread, without LP (see
+    SolveParams.apply), and stops when halted."""
+
+    def __init__(self, problem: ProblemData, workers: int = 1, seed: int = 0) -> None:
+        self.problem = problem
+        self.workers = workers
+        self.seed = seed
+        self._state: _Pass | None = None  # made on first use, in the thread that sweeps
+        self.next = 0  # the next clinician to solve
+        self.unsolved = set(range(problem.n_clinicians))  # not yet given a roster of their own
+        self.hurried = False  # a clinician needed more than their share
+        self.changed = False
+        self._halt = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def state(self) -> _Pass:
+        if self._state is None:
+            self._state = _Pass(self.problem, self.workers, self.seed)
+        return self._state
+
+    @property
+    def done(self) -> bool:
+        return self.next >= self.problem.n_clinicians
+
+    def step(self, limit: float, spent: float = 0.0, retry_until: float | None = None) -> None:
+        """Solve the next clinician, given ``limit`` seconds. A clinician left without a roster
+        of their own breaks their hard rules in the whole roster, which then cannot serve as a
+        hint: one whose model found nothing is tried again, 4x longer each time while the pass
+        (which has run ``spent`` seconds) stays within ``retry_until``, and in that extra time the
+        first roster found is taken. Once a clinician has needed it, the sweep starts there: the
+        share is too short for these models (a year-long clinician's model presolves in 0.8 s;
+        the share can be 0.5 s). A step cut short by a halt leaves the clinician to the next."""
+        limits = [limit]
+        for _ in range(RETRIES):
+            limit *= 4
+            if retry_until is not None and spent + limit > retry_until:
+                break
+            spent += limit
+            limits.append(limit)
+        if self.hurried and len(limits) > 1:
+            limits = limits[1:]
+        c = self.next
+        found, moved = self.state.resolve([c], limits, hurry_from=0 if self.hurried else 1)
+        if found is None and self.state.halted():
+            return
+        if found is not None:
+            self.unsolved.discard(c)
+            self.hurried = self.hurried or found > 0
+        self.changed = self.changed or moved
+        self.next += 1
+
+    def start(self, limit: float) -> None:
+        """Sweep in a thread of its own, each clinician first given ``limit`` seconds, until all
+        have had their turn or the sweep is halted."""
+        self._thread = threading.Thread(target=self._ahead, args=(limit,), daemon=True)
+        self._thread.start()
+
+    def _ahead(self, limit: float) -> None:
+        try:
+            self.state.halt = self._halt
+            while not self.done and not self._halt.is_set():
+                self.step(limit)
+        except BaseException as error:  # raised again in the caller's thread, by wait
+            self._error = error
+        finally:
+            if self._state is not None:
+                self._state.halt = None
+
+    def halt(self) -> None:
+        """Ask a started sweep to stop, the solve under way too; from any thread, at once."""
+        self._halt.set()
+        current = None if self._state is None else self._state.current
+        if current is not None:
+            current.stop_search()
+
+    def wait(self) -> None:
+        """Halt a started sweep and wait for it to stop. The solve under way is asked again
+        until the thread ends: a stop asked just before CP-SAT begins is not kept."""
+        while self._thread is not None and self._thread.is_alive():
+            self.halt()
+            self._thread.join(0.02)
+        if self._error is not None:
+            raise self._error
+
+
 def first_pass(
     problem: ProblemData,
     budget: float,
     workers: int = 1,
     seed: int = 0,
     retry_until: float | None = None,
+    sweep: Sweep | None = None,
 ) -> FirstPass:
     """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
     the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
+    ``sweep``: the first sweep as far as it went beside CP-SAT's first try (Sweep.ahead).
 
-    In the first sweep a clinician's model that found nothing in its share is tried again with
-    more time, while the pass has run less than ``retry_until`` seconds (no limit when None).
     After each sweep, every need still below a hard minimum is mended by re-solving together a
     few clinicians who could fill it (while the pass has run less than ``retry_until``): one
     clinician alone often cannot, when taking the session means dropping another that only a
     colleague could take over."""
     start = time.perf_counter()
     until = budget if retry_until is None else max(budget, retry_until)
-    state = _Pass(problem, workers, seed)
+    first = sweep if sweep is not None else Sweep(problem, workers, seed)
+    state = first.state
+    state.workers = workers
     n = len(state.roles)
     sweeps = 0
     changed = True
-    unsolved = set(range(n))  # clinicians not yet given a roster by their own model
-    hurried = False  # a clinician needed more than their share in the first sweep
     while changed and (sweeps == 0 or time.perf_counter() - start < budget):
         changed = False
-        for c in range(n):
-            spent = time.perf_counter() - start
-            left = budget - spent
-            if left <= 0 and (sweeps > 0 or spent >= until):
-                break  # the first sweep may outrun the budget, to give everyone a roster
-            limit = max(0.05, left / (n - c))
-            limits = [limit]
-            if sweeps == 0:
-                # A clinician left without a roster of their own breaks their hard rules in the
-                # whole roster, which then cannot serve as a hint: give the first one more time,
-                # and in that extra time take the first roster found. Once a clinician has
-                # needed it, start there: the share is too short for these models (a year-long
-                # clinician's model presolves in 0.8 s; the share can be 0.5 s).
-                for _ in range(RETRIES):
-                    limit *= 4
-                    if retry_until is not None and spent + limit > retry_until:
-                        break
-                    spent += limit
-                    limits.append(limit)
-                if hurried and len(limits) > 1:
-                    limits = limits[1:]
-            found, moved = state.resolve(
-                [c], limits, hurry_from=(0 if hurried else 1) if sweeps == 0 else None
-            )
-            if found is not None:
-                unsolved.discard(c)
-                hurried = hurried or (sweeps == 0 and found > 0)
-            changed = changed or moved
+        if sweeps == 0:
+            while not first.done:
+                spent = time.perf_counter() - start
+                left = budget - spent
+                if left <= 0 and spent >= until:
+                    break  # it may outrun the budget, to give everyone a roster
+                first.step(max(0.05, left / (n - first.next)), spent, retry_until)
+            changed = first.changed
+        else:
+            for c in range(n):
+                left = budget - (time.perf_counter() - start)
+                if left <= 0:
+                    break
+                found, moved = state.resolve([c], [max(0.05, left / (n - c))])
+                if found is not None:
+                    first.unsolved.discard(c)
+                changed = changed or moved
         sweeps += 1
         changed = _mend(state, start, until) or changed
     pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
-    return FirstPass(
-        pairs, sweeps, time.perf_counter() - start, complete=not unsolved and not state.short()
-    )
+    complete = not first.unsolved and not state.short()
+    return FirstPass(pairs, sweeps, time.perf_counter() - start, complete=complete)
 
 
 def _mend(state: _Pass, start: float, until: float) -> bool:

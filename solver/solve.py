@@ -11,7 +11,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from solver.firstpass import first_pass
+from solver.firstpass import Sweep, first_pass
 from solver.problem import ProblemData
 from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
@@ -40,7 +40,11 @@ class SolveParams:
         parameters.num_workers = self.workers
         parameters.random_seed = self.seed
         parameters.log_search_progress = self.log
-        if self.deterministic and self.workers > 1:
+        # One search thread, light, runs the same interleaved searches in turn: on a year-long
+        # clinician's model of Curtois Instance24 the default single search (with or without LP)
+        # found no first roster in 37 s for two clinicians of thirty, where this finds one in 1-2 s
+        # for every one, as fast as with two threads.
+        if (self.deterministic and self.workers > 1) or (light and self.workers == 1):
             parameters.interleave_search = True
             # One full search with the strongest LP (the bound), and in the time left the
             # interleaved first-solution local search and neighbourhood search (the rosters).
@@ -126,7 +130,11 @@ def _hint_everything(
 
 
 def _first_try(
-    solver: cp_model.CpSolver, model: cp_model.CpModel, recorder: _Recorder, share: float | None
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    recorder: _Recorder,
+    share: float | None,
+    beside: tuple[Sweep, float] | None = None,
 ) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
     time left after its presolve without finding a roster (or is still presolving after twice
@@ -152,9 +160,11 @@ def _first_try(
     limit = solver.parameters.max_time_in_seconds
     watcher = threading.Thread(
         target=_watch,
-        args=(solver, recorder, share, limit, presolved, finished),
+        args=(solver, recorder, share, limit, presolved, finished, beside and beside[0].halt),
         daemon=True,
     )
+    if beside is not None:
+        beside[0].start(beside[1])
     watcher.start()
     try:
         code = solver.solve(model, recorder)
@@ -163,6 +173,8 @@ def _first_try(
         presolved.set()  # wakes a watcher still waiting for a presolve that ended the solve
         watcher.join()
         solver.best_bound_callback = None
+        if beside is not None:
+            beside[0].wait()
     presolve = ended[0] if ended else time.perf_counter() - start
     return code, float(solver.best_objective_bound), presolve
 
@@ -174,12 +186,16 @@ def _watch(
     limit: float,
     presolved: threading.Event,
     finished: threading.Event,
+    on_presolved: Callable[[], None] | None = None,
 ) -> None:
     """Stop ``solver`` when it has no roster ``share`` of the time left after its presolve, or
     when its presolve is still running after twice ``share`` of ``limit``; return early once it
-    has finished."""
+    has finished. ``on_presolved`` is called when the presolve has ended (or is given up on)."""
     start = time.perf_counter()
-    if presolved.wait(2 * share * limit):
+    ended = presolved.wait(2 * share * limit)
+    if on_presolved is not None:
+        on_presolved()
+    if ended:
         finished.wait(share * max(0.0, limit - (time.perf_counter() - start)))
     if not finished.is_set() and not recorder.events:
         solver.stop_search()
@@ -239,27 +255,42 @@ def solve(
     t1 = time.perf_counter()
     recorder = _Recorder(t1, on_progress)
     fallback = params.first_pass > 0 and hint is None and fixed is None
+    sweep: Sweep | None = None
+    if fallback and params.workers > 1:
+        # the first sweep begins beside CP-SAT's presolve, each clinician first given their
+        # share of the pass's share of the time limit
+        sweep = Sweep(problem, 1, params.seed)
+        share = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
     code, bound, presolve = _first_try(
-        solver, built.model, recorder, params.first_pass if fallback else None
+        solver,
+        built.model,
+        recorder,
+        params.first_pass if fallback else None,
+        None if sweep is None else (sweep, max(0.05, share)),
     )
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         # the first sweep may run on until a few seconds before the deadline to give every
         # clinician a roster: without one the pass's roster breaks their rules and is no answer
+        until = left - min(0.1 * left, 10.0)
+        budget = params.first_pass * left
+        # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
+        # model again and search as long again after that
+        worth = 2 * presolve
+        if left - budget < worth:
+            # the pass improves its roster up to its last moment instead (on Curtois Instance24
+            # the presolve takes 120-205 s, and 150 s were left idle after a pass of 100 s)
+            budget = until
         first = first_pass(
-            problem,
-            params.first_pass * left,
-            params.workers,
-            params.seed,
-            retry_until=left - min(0.1 * left, 10.0),
+            problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
         )
         left = params.time_limit - (time.perf_counter() - t1)
-        if first.complete and left < presolve:
-            # CP-SAT would not even get through its presolve again before the deadline, and
+        if first.complete and left < worth:
             # loading the model is not cut short by the time limit (on Curtois Instance24 a
-            # pinned check and a last solve given the few seconds left overran the limit by 20 s):
-            # the pass's roster keeps every hard rule as it is, so it is the answer
+            # pinned check and a last solve given the few seconds left overran the limit by 20 s),
+            # and the roster found would be scored after the deadline: the pass's roster keeps
+            # every hard rule as it is, so it is the answer
             first_roster = first.assignments
         else:
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
@@ -271,7 +302,7 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = first.assignments
             left = params.time_limit - (time.perf_counter() - t1)
-        if left >= presolve:  # else no time to presolve again, as above
+        if left >= presolve:  # else no time to presolve again; a roster short of a rule may mend
             solver = cp_model.CpSolver()
             params.apply(solver.parameters, light=True)
             solver.parameters.max_time_in_seconds = max(1.0, left)

@@ -14,7 +14,7 @@ import solver.firstpass
 import solver.solve
 from roster.check import check_roster
 from roster.solving import solve_instance
-from solver.firstpass import _Group, _Slices, _soften, _sub_problem, first_pass
+from solver.firstpass import Sweep, _Group, _Pass, _Slices, _soften, _sub_problem, first_pass
 from solver.problem import ProblemData, build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
@@ -30,9 +30,9 @@ def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch, presolve: fl
 
     original = solver.solve._first_try
 
-    def nothing(*args: Any) -> tuple[object, float, float]:
+    def nothing(*args: Any, **kwargs: Any) -> tuple[object, float, float]:
         if args[3] is None:  # not a try that may give up: scoring a roster, for one
-            return original(*args)
+            return original(*args, **kwargs)
         return cp_model.UNKNOWN, 0.0, presolve
 
     monkeypatch.setattr(solver.solve, "_first_try", nothing)
@@ -126,6 +126,101 @@ def test_second_clinician_sees_what_the_first_took() -> None:
     assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
     # the second sweep changes nothing, so the pass stops after it
     assert first.sweeps == 2
+
+
+def _two_overlapping_sessions() -> Any:
+    # the instance of the test above: A takes S2, then B takes S1
+    return make(
+        [doc("A"), doc("B")],
+        [sess("S1"), sess("S2")],
+        needs=[need("S1", 0, 1, 2), need("S2", 0, 1, 2)],
+        rules={"cover_preferred": {"weight": 1}, "requests": {}},
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "S2"}],
+    )
+
+
+def _record_resolves(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    """The members of every model the pass solves, in order."""
+    resolved: list[list[int]] = []
+    original = _Pass.resolve
+
+    def resolve(self: _Pass, members: list[int], *args: Any, **kwargs: Any) -> Any:
+        resolved.append(list(members))
+        return original(self, members, *args, **kwargs)
+
+    monkeypatch.setattr(_Pass, "resolve", resolve)
+    return resolved
+
+
+def test_a_sweep_begun_ahead_is_taken_up_where_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A's turn came beside CP-SAT's first try, with one search thread: A took S2. The pass goes on
+    # with B, who takes S1; the second sweep re-solves both and changes nothing.
+    problem = build_problem(_two_overlapping_sessions())
+    sweep = Sweep(problem)
+    sweep.step(1.0)
+    assert sweep.next == 1 and sweep.unsolved == {1}
+    assert sweep.state.chosen == [{1}, set()]  # A on S2
+    resolved = _record_resolves(monkeypatch)
+    first = first_pass(problem, budget=10.0, workers=2, sweep=sweep)
+    assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
+    assert resolved == [[1], [0], [1]]  # B, then the second sweep
+    assert first.sweeps == 2 and first.complete
+
+
+def test_a_sweep_halted_in_a_solve_leaves_that_clinician_to_the_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CP-SAT's presolve ends while A's model is being solved beside it: the sweep is halted, that
+    # solve stopped without a roster. A is not passed over: the pass solves A first.
+    problem = build_problem(_two_overlapping_sessions())
+    sweep = Sweep(problem)
+
+    def halted(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
+        sweep.halt()
+        return cp_model.UNKNOWN
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cp_model.CpSolver, "solve", halted)
+        sweep.start(1.0)
+        sweep.wait()
+    assert sweep.next == 0 and sweep.unsolved == {0, 1}
+    assert sweep.state.chosen == [set(), set()] and not +sweep.state.heads
+    assert sweep.state.halt is None  # the pass's own solves are not halted
+    resolved = _record_resolves(monkeypatch)
+    first = first_pass(problem, budget=10.0, workers=2, sweep=sweep)
+    assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
+    assert resolved[:2] == [[0], [1]]
+
+
+def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With two workers the first sweep begins beside CP-SAT's first try, one clinician's share of
+    # the pass's share of the time limit each (0.5 * 10 s / 2); here it gets through both
+    # clinicians before the try gives up. The pass goes on from that sweep (its second sweep
+    # changes nothing), and the full model then finds the same roster optimal: objective 0.
+    original = solver.solve._first_try
+    given: list[tuple[Sweep, float]] = []
+
+    def nothing(*args: Any) -> tuple[object, float, float]:
+        if args[3] is None:
+            return original(*args)
+        sweep, limit = args[4]
+        given.append((sweep, limit))
+        sweep.start(limit)
+        assert sweep._thread is not None
+        sweep._thread.join()  # as if the presolve outlasted the sweep
+        return cp_model.UNKNOWN, 0.0, 0.0
+
+    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+    resolved = _record_resolves(monkeypatch)
+    problem = build_problem(_two_overlapping_sessions())
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.5))
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.assignments == (("A", "S2"), ("B", "S1"))
+    assert result.objective == 0
+    ((sweep, limit),) = given
+    assert limit == pytest.approx(0.5 * 10 / 2, rel=0.2)  # less the time the build took
+    assert sweep.done and sweep.state.workers == 2  # the pass went on with both workers
+    assert resolved == [[0], [1], [0], [1]]
 
 
 def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,6 +437,33 @@ def test_no_last_solve_when_cp_sat_could_not_presolve_again_in_the_time_left(
     assert outcome.result.objective == 1
 
 
+@pytest.mark.parametrize(
+    ("presolve", "whole"), [(0.0, False), (2.0, False), (3.0, True), (1e6, True)]
+)
+def test_the_pass_has_the_time_left_when_cp_sat_could_not_presolve_after_its_share(
+    monkeypatch: pytest.MonkeyPatch, presolve: float, whole: bool
+) -> None:
+    # The pass's budget is its share (half) of the time left, about 5 of 10 s. When CP-SAT could
+    # not presolve the model again and search as long in the rest (twice its first presolve, 6 s
+    # against 5), the pass improves its roster up to its last moment instead: the time left less
+    # a tenth of it.
+    _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
+    calls: list[tuple[float, float]] = []
+    original = solver.solve.first_pass
+
+    def recorded(problem: ProblemData, budget: float, *args: Any, **kwargs: Any) -> Any:
+        calls.append((budget, kwargs["retry_until"]))
+        return original(problem, budget, *args, **kwargs)
+
+    monkeypatch.setattr(solver.solve, "first_pass", recorded)
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5)
+    result = solve(build_problem(_two_overlapping_sessions()), params)
+    assert result.assignments == (("A", "S2"), ("B", "S1"))
+    ((budget, until),) = calls
+    assert until == pytest.approx(9.0, abs=0.1)  # 10 s less the build and a tenth
+    assert budget == (until if whole else pytest.approx(until / 0.9 * 0.5))
+
+
 class _FakeSolver:
     def __init__(self) -> None:
         self.stopped = False
@@ -375,6 +497,26 @@ def test_first_try_gives_up_only_without_a_roster(
         flags[0].set()
     if finished:
         flags[1].set()
+    halted: list[bool] = []  # the sweep beside the try is halted in every case
     # a share of 0.01 of a 1 s limit: at most 0.02 s waiting
-    solver.solve._watch(fake, _FakeRecorder(events), 0.01, 1.0, *flags)  # type: ignore[arg-type]
+    solver.solve._watch(
+        fake,  # type: ignore[arg-type]
+        _FakeRecorder(events),  # type: ignore[arg-type]
+        0.01,
+        1.0,
+        *flags,
+        lambda: halted.append(True),
+    )
     assert fake.stopped is stopped
+    assert halted == [True]
+
+
+def test_one_search_thread_light_takes_the_interleaved_searches_in_turn() -> None:
+    # The sweep beside CP-SAT's presolve has one thread: light, it runs the same searches as
+    # two threads do, one after another; not light, CP-SAT's single default search with LP.
+    light = cp_model.CpSolver().parameters
+    SolveParams(workers=1).apply(light, light=True)
+    assert light.interleave_search and list(light.subsolvers) == ["quick_restart_no_lp"]
+    full = cp_model.CpSolver().parameters
+    SolveParams(workers=1).apply(full)
+    assert not full.interleave_search and not list(full.subsolvers)
