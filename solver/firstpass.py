@@ -295,9 +295,9 @@ class _Pass:
 class Sweep:
     """The pass's first sweep, one clinician after another in input order, resumable: it can
     start beside CP-SAT's first try and go on after it. CP-SAT presolves on one thread, which
-    leaves the other core idle for minutes on a year-long instance (90-150 s of Curtois
-    Instance24's). A sweep run there (``start``) uses one search thread, without LP (see
-    SolveParams.apply), and stops when halted."""
+    leaves the other core idle for minutes on a year-long instance (120-205 s of Curtois
+    Instance24's). A sweep run there (``start``) uses one search thread, which takes CP-SAT's
+    interleaved searches in turn (see SolveParams.apply), and stops when halted."""
 
     def __init__(self, problem: ProblemData, workers: int = 1, seed: int = 0) -> None:
         self.problem = problem
@@ -393,7 +393,7 @@ def first_pass(
 ) -> FirstPass:
     """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
     the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
-    ``sweep``: the first sweep as far as it went beside CP-SAT's first try (Sweep.ahead).
+    ``sweep``: the first sweep as far as it went beside CP-SAT's first try (Sweep.start).
 
     After each sweep, every need still below a hard minimum is mended by re-solving together a
     few clinicians who could fill it (while the pass has run less than ``retry_until``): one

@@ -260,13 +260,13 @@ def solve(
         # the first sweep begins beside CP-SAT's presolve, each clinician first given their
         # share of the pass's share of the time limit
         sweep = Sweep(problem, 1, params.seed)
-        share = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
+        each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
     code, bound, presolve = _first_try(
         solver,
         built.model,
         recorder,
         params.first_pass if fallback else None,
-        None if sweep is None else (sweep, max(0.05, share)),
+        None if sweep is None else (sweep, max(0.05, each)),
     )
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
@@ -302,12 +302,12 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = first.assignments
             left = params.time_limit - (time.perf_counter() - t1)
-        if left >= presolve:  # else no time to presolve again; a roster short of a rule may mend
-            solver = cp_model.CpSolver()
-            params.apply(solver.parameters, light=True)
-            solver.parameters.max_time_in_seconds = max(1.0, left)
-            code = solver.solve(built.model, recorder)
-            bound = max(bound, float(solver.best_objective_bound))  # both bound one model
+            if left >= presolve:  # else no time to presolve again; a roster short may mend
+                solver = cp_model.CpSolver()
+                params.apply(solver.parameters, light=True)
+                solver.parameters.max_time_in_seconds = max(1.0, left)
+                code = solver.solve(built.model, recorder)
+                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
     wall = time.perf_counter() - t1
     status = SolveStatus(solver.status_name(code))
     scorer: cp_model.CpSolver | None = solver
