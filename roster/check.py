@@ -113,6 +113,13 @@ class RosterView:
         """The clinician's assigned sessions, in order of start."""
         return self._sessions_of.get(clinician_id, ())
 
+    def days_of(self, clinician_id: str) -> dict[dt.date, list[Session]]:
+        """The clinician's assigned sessions by date: the dates in order, each in order of start."""
+        days: dict[dt.date, list[Session]] = {}
+        for s in self.sessions_of(clinician_id):
+            days.setdefault(s.date, []).append(s)
+        return days
+
     def clinicians_on(self, session_id: str) -> tuple[Clinician, ...]:
         """The clinicians assigned to the session, in the order of the clinicians table."""
         return self._clinicians_on.get(session_id, ())
@@ -357,10 +364,7 @@ def check_max_per_day(instance: Instance, view: RosterView, params: MaxPerDayPar
         limit = c.max_per_day if c.max_per_day is not None else params.default
         if limit is None:
             continue
-        by_date: dict[dt.date, list[Session]] = defaultdict(list)
-        for s in view.sessions_of(c.id):
-            by_date[s.date].append(s)
-        for day, ss in sorted(by_date.items()):
+        for day, ss in view.days_of(c.id).items():
             if len(ss) > limit:
                 items.append(
                     (
@@ -630,12 +634,10 @@ def check_forbidden_successions(
 
     items: list[Item] = []
     for c in instance.clinicians:
-        by_date: dict[dt.date, list[Session]] = {}
-        for s in view.sessions_of(c.id):
-            by_date.setdefault(s.date, []).append(s)
-        for day, firsts in sorted(by_date.items()):
+        days = view.days_of(c.id)
+        for day, firsts in days.items():
             for a in firsts:
-                for b in by_date.get(day + dt.timedelta(days=1), ()):
+                for b in days.get(day + dt.timedelta(days=1), ()):
                     key = kind_of(a), kind_of(b)
                     if key not in broken:
                         broken[key] = sum(

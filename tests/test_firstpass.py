@@ -114,14 +114,7 @@ def test_a_group_model_holds_only_its_sessions() -> None:
 def test_second_clinician_sees_what_the_first_took() -> None:
     # S1 and S2 overlap, each prefers one doctor (shortfall 1 each). A goes first and wants S2 (1),
     # so A takes S2; B then finds S2 covered and takes S1: nothing short, nothing missed.
-    inst = make(
-        [doc("A"), doc("B")],
-        [sess("S1"), sess("S2")],
-        needs=[need("S1", 0, 1, 2), need("S2", 0, 1, 2)],
-        rules={"cover_preferred": {"weight": 1}, "requests": {}},
-        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "S2"}],
-    )
-    problem = build_problem(inst)
+    problem = build_problem(_two_overlapping_sessions())
     first = first_pass(problem, budget=10.0)
     assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
     # the second sweep changes nothing, so the pass stops after it
@@ -129,7 +122,7 @@ def test_second_clinician_sees_what_the_first_took() -> None:
 
 
 def _two_overlapping_sessions() -> Any:
-    # the instance of the test above: A takes S2, then B takes S1
+    # A wants S2, which overlaps S1; each prefers one doctor: A takes S2, then B takes S1
     return make(
         [doc("A"), doc("B")],
         [sess("S1"), sess("S2")],
