@@ -156,8 +156,10 @@ LARGE = 3000
 class _Pass:
     """The roster being built: who works which session, and each need's headcount."""
 
-    def __init__(self, problem: ProblemData, workers: int, seed: int) -> None:
-        self.soft = _soften(problem)
+    def __init__(self, problem: ProblemData, workers: int, seed: int, soften: bool = True) -> None:
+        # the problem the group models are built from: with soften, every hard cover minimum
+        # made soft (see the module's doc); without, every rule as written (solver/polish.py)
+        self.soft = _soften(problem) if soften else problem
         self.hard_min = problem.rules.cover_min is not None and problem.rules.cover_min.hard
         self.hard_teach = (
             problem.rules.teaching_ratio is not None and problem.rules.teaching_ratio.hard
@@ -188,11 +190,13 @@ class _Pass:
         limits: Sequence[float],
         days: range | None = None,
         hurry_from: int | None = None,
+        optimal_only: bool = False,
     ) -> tuple[int | None, bool]:
         """Re-solve ``members`` together against everyone else, with each limit in turn until a
         roster is found; with ``days``, their sessions on other days stay as they are; from
-        attempt ``hurry_from`` on, the first roster found is taken. Returns (the attempt that
-        found a roster or None, changed)."""
+        attempt ``hurry_from`` on, the first roster found is taken; with ``optimal_only``, only
+        a roster proven best is (one found in time but not proven may cost more than theirs
+        now). Returns (the attempt that found a roster or None, changed)."""
         # the full model's builder and settings; imported here as solver.solve imports this module
         from solver.solve import SolveParams, build_model
 
@@ -234,7 +238,7 @@ class _Pass:
                 solver.parameters.max_presolve_iterations = 1
                 solver.parameters.find_big_linear_overlap = False
             code = solver.solve(built.model)
-            if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if code == cp_model.OPTIMAL or (code == cp_model.FEASIBLE and not optimal_only):
                 found = attempt
                 for k, c in enumerate(members):
                     xs = built.variables.by_clinician[k]

@@ -12,6 +12,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from solver.firstpass import Sweep, first_pass
+from solver.polish import applies, polish
 from solver.problem import ProblemData
 from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
@@ -278,29 +279,41 @@ def solve(
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
-        if left - budget < worth:
+        polishing = applies(problem)
+        if left - budget < worth and not polishing:
             # the pass improves its roster up to its last moment instead (on Curtois Instance24
             # the presolve takes 120-205 s, and 150 s were left idle after a pass of 100 s)
             budget = until
         first = first_pass(
             problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
         )
+        assignments = first.assignments
         left = params.time_limit - (time.perf_counter() - t1)
+        if first.complete and polishing:
+            # groups of clinicians re-solved exactly improve the pass's roster faster than
+            # CP-SAT's own search from it (solver/polish.py; on Curtois Instance18 in 60 s, 6041
+            # against 6396), up to the time CP-SAT's last solve needs to be worth its while, or
+            # to the end when that is not left; and until the groups stop finding better
+            room = left - worth if left >= 2 * worth else left - min(0.05 * left, 5.0)
+            assignments = polish(
+                problem, assignments, room, params.workers, params.seed
+            ).assignments
+            left = params.time_limit - (time.perf_counter() - t1)
         if first.complete and left < worth:
             # loading the model is not cut short by the time limit (on Curtois Instance24 a
             # pinned check and a last solve given the few seconds left overran the limit by 20 s),
             # and the roster found would be scored after the deadline: the pass's roster keeps
             # every hard rule as it is, so it is the answer
-            first_roster = first.assignments
+            first_roster = assignments
         else:
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
-            checked = _hint_everything(built, first.assignments, params, check_limit)
+            checked = _hint_everything(built, assignments, params, check_limit)
             if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
                 checked == cp_model.UNKNOWN and first.complete
             ):
                 # keeps every hard rule: shown by the pinned model, or (on a model too large to
                 # settle in time) by the pass itself
-                first_roster = first.assignments
+                first_roster = assignments
             left = params.time_limit - (time.perf_counter() - t1)
             if left >= presolve:  # else no time to presolve again; a roster short may mend
                 solver = cp_model.CpSolver()

@@ -11,6 +11,7 @@ from factory import doc, make, need, sess
 from ortools.sat.python import cp_model
 
 import solver.firstpass
+import solver.polish
 import solver.solve
 from roster.check import check_roster
 from roster.solving import solve_instance
@@ -189,7 +190,8 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     # With two workers the first sweep begins beside CP-SAT's first try, one clinician's share of
     # the pass's share of the time limit each (0.5 * 10 s / 2); here it gets through both
     # clinicians before the try gives up. The pass goes on from that sweep (its second sweep
-    # changes nothing), and the full model then finds the same roster optimal: objective 0.
+    # changes nothing); the polish re-solves the two together until STALL groups in a row change
+    # nothing, and the full model then finds the same roster optimal: objective 0.
     original = solver.solve._first_try
     given: list[tuple[Sweep, float]] = []
 
@@ -213,7 +215,7 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     ((sweep, limit),) = given
     assert limit == pytest.approx(0.5 * 10 / 2, rel=0.2)  # less the time the build took
     assert sweep.done and sweep.state.workers == 2  # the pass went on with both workers
-    assert resolved == [[0], [1], [0], [1]]
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * solver.polish.STALL
 
 
 def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,13 +276,21 @@ def test_first_pass_keeps_the_samples_optimum() -> None:
     assert result.objective == 32
 
 
+@pytest.mark.parametrize(
+    ("polishing", "answer", "score"),
+    [(False, (("A", "M"),), 5), (True, (("A", "T"), ("B", "M")), 1)],
+)
 def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     monkeypatch: pytest.MonkeyPatch,
+    polishing: bool,
+    answer: tuple[tuple[str, str], ...],
+    score: int,
 ) -> None:
     # The instance of the stall test; CP-SAT is stopped after its presolve in both tries (as when
     # a large model's presolve outlasts the time limit): the pass's roster, A on M, is returned
     # unscored (it comes at the deadline), the checker scores it 5 (T short by one) for
-    # `roster solve`, and it keeps every hard rule.
+    # `roster solve`, and it keeps every hard rule. Polished (when no rule weighs clinicians
+    # against each other), A and B re-solved together: A on T, B on M, only the missed want.
     inst = make(
         [doc("A", max_per_week=1), doc("B", privileges="HSK")],
         [sess("M"), sess("T", day=1, site="EMC")],
@@ -294,6 +304,8 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
         requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
     )
     _cp_sat_finds_nothing_at_first(monkeypatch)
+    if not polishing:
+        monkeypatch.setattr(solver.solve, "applies", lambda problem: False)
     params = SolveParams(
         time_limit=10,
         workers=1,
@@ -302,16 +314,16 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     )
     result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.FEASIBLE
-    assert result.assignments == (("A", "M"),)
+    assert result.assignments == answer
     assert result.objective is None
     report = check_roster(inst, list(result.assignments))
     assert not report.hard_violations
-    assert report.objective == 5
+    assert report.objective == score
     outcome = solve_instance(inst, params)
-    assert outcome.result.objective == 5
+    assert outcome.result.objective == score
     assert outcome.result.objective_by_rule == {
-        "cover_preferred": 5,
-        "requests": 0,
+        "cover_preferred": 5 * (not polishing),
+        "requests": int(polishing),
         "cover_over_preferred": 0,
     }
 
@@ -434,16 +446,26 @@ def test_no_last_solve_when_cp_sat_could_not_presolve_again_in_the_time_left(
 
 
 @pytest.mark.parametrize(
-    ("presolve", "whole"), [(0.0, False), (2.0, False), (3.0, True), (1e6, True)]
+    ("presolve", "polishing", "whole"),
+    [
+        (0.0, False, False),
+        (2.0, False, False),
+        (3.0, False, True),
+        (1e6, False, True),
+        (3.0, True, False),
+        (1e6, True, False),
+    ],
 )
 def test_the_pass_has_the_time_left_when_cp_sat_could_not_presolve_after_its_share(
-    monkeypatch: pytest.MonkeyPatch, presolve: float, whole: bool
+    monkeypatch: pytest.MonkeyPatch, presolve: float, polishing: bool, whole: bool
 ) -> None:
     # The pass's budget is its share (half) of the time left, about 5 of 10 s. When CP-SAT could
     # not presolve the model again and search as long in the rest (twice its first presolve, 6 s
     # against 5), the pass improves its roster up to its last moment instead: the time left less
-    # a tenth of it.
+    # a tenth of it; unless the polish can take its roster on (no rule weighs clinicians against
+    # each other), which improves it faster than the pass's own sweeps.
     _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
+    monkeypatch.setattr(solver.solve, "applies", lambda problem: polishing)
     calls: list[tuple[float, float]] = []
     original = solver.solve.first_pass
 

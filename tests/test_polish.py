@@ -1,0 +1,106 @@
+"""The polish: groups of clinicians re-solved exactly, on tiny instances worked out by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from factory import doc, make, need, sess
+from ortools.sat.python import cp_model
+
+from roster.check import check_roster
+from solver.firstpass import _Pass, first_pass
+from solver.polish import STALL, applies, polish
+from solver.problem import ProblemData, build_problem
+
+
+def _names(problem: ProblemData, pairs: frozenset[tuple[int, int]]) -> list[tuple[str, str]]:
+    return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
+
+
+def _stall_instance() -> Any:
+    # Sessions on Monday (M, at HSK) and Tuesday (T, at EMC), each preferring one doctor: 5 per
+    # shortfall, 1 per doctor above. A may work one session in the week and wants M (1); B holds
+    # privileges at HSK only. One clinician at a time, A takes M (T short: 5; T instead would cost
+    # 5 + 1) and B stays off M (1 more): 5, and no one alone can do better.
+    return make(
+        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
+        [sess("M"), sess("T", day=1, site="EMC")],
+        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
+        rules={
+            "max_per_week": {},
+            "cover_preferred": {"weight": 5},
+            "requests": {},
+            "cover_over_preferred": {"weight": 1},
+        },
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
+    )
+
+
+def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
+    # A and B together: A on T and B on M, only A's missed want (1). Every later group is the
+    # same two, proven best as they are: the search stops after STALL of them.
+    inst = _stall_instance()
+    problem = build_problem(inst)
+    first = first_pass(problem, budget=10.0)
+    assert _names(problem, first.assignments) == [("A", "M")]
+    polished = polish(problem, first.assignments, 10.0)
+    assert _names(problem, polished.assignments) == [("A", "T"), ("B", "M")]
+    assert (polished.moves, polished.tries) == (1, 1 + STALL)
+    report = check_roster(inst, _names(problem, polished.assignments))
+    assert not report.hard_violations
+    assert report.objective == 1
+
+
+def test_a_group_roster_not_proven_best_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every group's solve reports its best roster as merely feasible (as when the limit cuts a
+    # solve short): it might cost more than the group's rosters now, so none is taken.
+    original = cp_model.CpSolver.solve
+
+    def unproven(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
+        code = original(self, model, *args)
+        return cp_model.FEASIBLE if code == cp_model.OPTIMAL else code
+
+    problem = build_problem(_stall_instance())
+    first = first_pass(problem, budget=10.0)
+    monkeypatch.setattr(cp_model.CpSolver, "solve", unproven)
+    polished = polish(problem, first.assignments, 10.0)
+    assert _names(problem, polished.assignments) == [("A", "M")]
+    assert (polished.moves, polished.tries) == (0, STALL)
+
+
+def test_a_hard_minimum_stays_hard_in_the_groups() -> None:
+    # S needs one doctor (hard); A alone can take it and would rather not (avoid, 2000). The
+    # pass's own model makes the minimum soft at its weight (1000) and drops A; the polish keeps
+    # every rule as written, so A stays on S.
+    inst = make(
+        [doc("A")],
+        [sess("S")],
+        needs=[need("S", 1, 1, 1)],
+        rules={"cover_min": {}, "requests": {}},
+        requests=[{"clinician": "A", "kind": "avoid", "weight": 2000, "session": "S"}],
+    )
+    problem = build_problem(inst)
+    polished = polish(problem, frozenset({(0, 0)}), 10.0)
+    assert _names(problem, polished.assignments) == [("A", "S")]
+    softened = _Pass(problem, 1, 0)
+    softened.chosen[0] = {0}
+    softened.resolve([0], [10.0])
+    assert softened.chosen[0] == set()
+
+
+@pytest.mark.parametrize(
+    ("rules", "expected"),
+    [
+        ({"cover_preferred": {}, "requests": {}, "site_changes": {}}, True),
+        ({"cover_preferred": {}, "fairness": {}}, False),
+        ({"cover_preferred": {}, "continuity": {}}, False),
+    ],
+)
+def test_no_polish_when_a_rule_weighs_clinicians_against_each_other(
+    rules: dict[str, Any], expected: bool
+) -> None:
+    # A group's model sees its members only: the spread of evenings over all clinicians, or a
+    # series' people against its largest session, are not priced right there.
+    inst = make([doc("A"), doc("B")], [sess("S")], rules=rules)
+    assert applies(build_problem(inst)) is expected
