@@ -8,6 +8,7 @@ import pytest
 from factory import doc, make, need, sess
 from ortools.sat.python import cp_model
 
+import solver.polish
 from roster.check import check_roster
 from solver.firstpass import _Pass, first_pass
 from solver.polish import STALL, applies, polish
@@ -104,3 +105,15 @@ def test_no_polish_when_a_rule_weighs_clinicians_against_each_other(
     # series' people against its largest session, are not priced right there.
     inst = make([doc("A"), doc("B")], [sess("S")], rules=rules)
     assert applies(build_problem(inst)) is expected
+
+
+def test_no_polish_when_two_clinicians_have_too_many_sessions_to_choose_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A and B may each work S1 and S2: two clinicians have 4 sessions between them, on average.
+    inst = make([doc("A"), doc("B")], [sess("S1"), sess("S2", day=1)], rules={"requests": {}})
+    problem = build_problem(inst)
+    monkeypatch.setattr(solver.polish, "FREE", 4)
+    assert applies(problem)
+    monkeypatch.setattr(solver.polish, "FREE", 3)
+    assert not applies(problem)
