@@ -291,10 +291,11 @@ def solve(
         left = params.time_limit - (time.perf_counter() - t1)
         if first.complete and polishing:
             # groups of clinicians re-solved exactly improve the pass's roster faster than
-            # CP-SAT's own search from it (solver/polish.py; on Curtois Instance18 in 60 s, 6041
-            # against 6396), up to the time CP-SAT's last solve needs to be worth its while, or
+            # CP-SAT's own search from it (solver/polish.py; on Curtois Instance18 in 60 s, 5908
+            # against 6290), up to the time CP-SAT's last solve needs to be worth its while, or
             # to the end when that is not left; and until the groups stop finding better
-            room = left - worth if left >= 2 * worth else left - min(0.05 * left, 5.0)
+            margin = min(0.1 * left, 10.0)  # the pinned check and the last solve start in it
+            room = left - max(worth, margin) if left >= 2 * worth else left - margin / 2
             assignments = polish(
                 problem, assignments, room, params.workers, params.seed
             ).assignments
