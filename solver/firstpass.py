@@ -17,7 +17,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
@@ -177,6 +177,15 @@ class _Pass:
 
     def halted(self) -> bool:
         return self.halt is not None and self.halt.is_set()
+
+    def load(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Start from this roster of (clinician, session) pairs."""
+        for c, s in pairs:
+            self.chosen[c].add(s)
+        self._move(range(len(self.chosen)), +1)
+
+    def roster(self) -> frozenset[tuple[int, int]]:
+        return frozenset((c, s) for c, ss in enumerate(self.chosen) for s in ss)
 
     def _move(self, members: Sequence[int], sign: int) -> None:
         for c in members:
@@ -432,9 +441,8 @@ def first_pass(
                 changed = changed or moved
         sweeps += 1
         changed = _mend(state, start, until) or changed
-    pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
     complete = not first.unsolved and not state.short()
-    return FirstPass(pairs, sweeps, time.perf_counter() - start, complete=complete)
+    return FirstPass(state.roster(), sweeps, time.perf_counter() - start, complete=complete)
 
 
 def _mend(state: _Pass, start: float, until: float) -> bool:

@@ -90,9 +90,7 @@ def polish(
     each group a clinician and partners who share a session with them."""
     start = time.perf_counter()
     state = _Pass(problem, workers, seed, soften=False)
-    for c, s in chosen:
-        state.chosen[c].add(s)
-    state._move(range(problem.n_clinicians), +1)
+    state.load(chosen)
     partners = _Partners(state)
     rng = random.Random(seed)
     n = problem.n_clinicians
@@ -120,5 +118,4 @@ def polish(
         moves += changed
         still = 0 if changed else still + 1
         longest = max(longest, time.perf_counter() - step_start)
-    pairs = frozenset((c, s) for c, ss in enumerate(state.chosen) for s in ss)
-    return Polished(pairs, tries, moves, time.perf_counter() - start)
+    return Polished(state.roster(), tries, moves, time.perf_counter() - start)

@@ -90,3 +90,23 @@ def make(
             **tables,
         }
     )
+
+
+def stall_instance() -> Instance:
+    """Sessions on Monday (M, at HSK) and Tuesday (T, at EMC), each preferring one doctor: 5 per
+    shortfall, 1 per doctor above. A may work one session in the week and wants M (1); B holds
+    privileges at HSK only. One clinician at a time, A takes M (T short: 5; T instead would cost
+    5 + 1) and B stays off M (1 more): 5, and no one alone can do better. Best: A on T, B on M,
+    only the missed want (1)."""
+    return make(
+        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
+        [sess("M"), sess("T", day=1, site="EMC")],
+        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
+        rules={
+            "max_per_week": {},
+            "cover_preferred": {"weight": 5},
+            "requests": {},
+            "cover_over_preferred": {"weight": 1},
+        },
+        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
+    )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from factory import doc, make, need, sess
+from factory import doc, make, need, sess, stall_instance
 from ortools.sat.python import cp_model
 
 import solver.firstpass
@@ -225,18 +225,7 @@ def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.Monkey
     # want missed): A takes M. B then finds M covered: working it costs 1, so B stays off. The next
     # sweep changes nothing: the pass ends at 5. The full model, hinted with it, finds A on T and
     # B on M: only the missed want, 1.
-    inst = make(
-        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
-        [sess("M"), sess("T", day=1, site="EMC")],
-        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
-        rules={
-            "max_per_week": {},
-            "cover_preferred": {"weight": 5},
-            "requests": {},
-            "cover_over_preferred": {"weight": 1},
-        },
-        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
-    )
+    inst = stall_instance()
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
     assert _names(problem, first.assignments) == [("A", "M")]
@@ -291,18 +280,7 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     # unscored (it comes at the deadline), the checker scores it 5 (T short by one) for
     # `roster solve`, and it keeps every hard rule. Polished (when no rule weighs clinicians
     # against each other), A and B re-solved together: A on T, B on M, only the missed want.
-    inst = make(
-        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
-        [sess("M"), sess("T", day=1, site="EMC")],
-        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
-        rules={
-            "max_per_week": {},
-            "cover_preferred": {"weight": 5},
-            "requests": {},
-            "cover_over_preferred": {"weight": 1},
-        },
-        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
-    )
+    inst = stall_instance()
     _cp_sat_finds_nothing_at_first(monkeypatch)
     if not polishing:
         monkeypatch.setattr(solver.solve, "applies", lambda problem: False)

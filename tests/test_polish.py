@@ -6,7 +6,7 @@ import itertools
 from typing import Any
 
 import pytest
-from factory import doc, make, need, sess
+from factory import doc, make, need, sess, stall_instance
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
@@ -23,29 +23,11 @@ def _names(problem: ProblemData, pairs: frozenset[tuple[int, int]]) -> list[tupl
     return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
 
 
-def _stall_instance() -> Any:
-    # Sessions on Monday (M, at HSK) and Tuesday (T, at EMC), each preferring one doctor: 5 per
-    # shortfall, 1 per doctor above. A may work one session in the week and wants M (1); B holds
-    # privileges at HSK only. One clinician at a time, A takes M (T short: 5; T instead would cost
-    # 5 + 1) and B stays off M (1 more): 5, and no one alone can do better.
-    return make(
-        [doc("A", max_per_week=1), doc("B", privileges="HSK")],
-        [sess("M"), sess("T", day=1, site="EMC")],
-        needs=[need("M", 0, 1, 2), need("T", 0, 1, 2)],
-        rules={
-            "max_per_week": {},
-            "cover_preferred": {"weight": 5},
-            "requests": {},
-            "cover_over_preferred": {"weight": 1},
-        },
-        requests=[{"clinician": "A", "kind": "want", "weight": 1, "session": "M"}],
-    )
-
-
 def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
-    # A and B together: A on T and B on M, only A's missed want (1). Every later group is the
-    # same two, proven best as they are: the search stops after STALL of them.
-    inst = _stall_instance()
+    # One clinician at a time, A takes M and B stays off (5: see stall_instance). A and B
+    # together: A on T and B on M, only A's missed want (1). Every later group is the same two,
+    # proven best as they are: the search stops after STALL of them.
+    inst = stall_instance()
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
     assert _names(problem, first.assignments) == [("A", "M")]
@@ -66,7 +48,7 @@ def test_a_group_roster_not_proven_best_is_not_taken(monkeypatch: pytest.MonkeyP
         code = original(self, model, *args)
         return cp_model.FEASIBLE if code == cp_model.OPTIMAL else code
 
-    problem = build_problem(_stall_instance())
+    problem = build_problem(stall_instance())
     first = first_pass(problem, budget=10.0)
     monkeypatch.setattr(cp_model.CpSolver, "solve", unproven)
     polished = polish(problem, first.assignments, 10.0)
@@ -89,7 +71,7 @@ def test_a_hard_minimum_stays_hard_in_the_groups() -> None:
     polished = polish(problem, frozenset({(0, 0)}), 10.0)
     assert _names(problem, polished.assignments) == [("A", "S")]
     softened = _Pass(problem, 1, 0)
-    softened.chosen[0] = {0}
+    softened.load([(0, 0)])
     softened.resolve([0], [10.0])
     assert softened.chosen[0] == set()
 
