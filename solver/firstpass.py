@@ -209,6 +209,8 @@ class _Pass:
         # the full model's builder and settings; imported here as solver.solve imports this module
         from solver.solve import SolveParams, build_model
 
+        if self.halted():
+            return None, False
         group = _Group(self.slices, members)
         self._move(members, -1)  # take them out before re-solving
         built = build_model(_sub_problem(self.soft, group, self.heads, self.teachers, self.lowered))
@@ -362,17 +364,29 @@ class Sweep:
         self.changed = self.changed or moved
         self.next += 1
 
-    def start(self, limit: float) -> None:
+    @property
+    def complete(self) -> bool:
+        """Every clinician has a roster of their own and no need is below a hard minimum: the
+        roster keeps every hard rule (see FirstPass.complete)."""
+        return self.done and not self.unsolved and not self.state.short()
+
+    def start(self, limit: float, then: float | None = None) -> None:
         """Sweep in a thread of its own, each clinician first given ``limit`` seconds, until all
-        have had their turn or the sweep is halted."""
-        self._thread = threading.Thread(target=self._ahead, args=(limit,), daemon=True)
+        have had their turn or the sweep is halted; with ``then``, go on with the rest of the pass
+        (first_pass, one search thread) within ``then`` seconds of its start."""
+        self._thread = threading.Thread(target=self._ahead, args=(limit, then), daemon=True)
         self._thread.start()
 
-    def _ahead(self, limit: float) -> None:
+    def _ahead(self, limit: float, then: float | None) -> None:
         try:
+            start = time.perf_counter()
             self.state.halt = self._halt
             while not self.done and not self._halt.is_set():
                 self.step(limit)
+            if then is not None and not self._halt.is_set():
+                first_pass(
+                    self.problem, then - (time.perf_counter() - start), 1, self.seed, sweep=self
+                )
         except BaseException as error:  # raised again in the caller's thread, by wait
             self._error = error
         finally:
@@ -420,10 +434,10 @@ def first_pass(
     n = len(state.roles)
     sweeps = 0
     changed = True
-    while changed and (sweeps == 0 or time.perf_counter() - start < budget):
+    while changed and (sweeps == 0 or time.perf_counter() - start < budget) and not state.halted():
         changed = False
         if sweeps == 0:
-            while not first.done:
+            while not first.done and not state.halted():
                 spent = time.perf_counter() - start
                 left = budget - spent
                 if left <= 0 and spent >= until:
@@ -433,7 +447,7 @@ def first_pass(
         else:
             for c in range(n):
                 left = budget - (time.perf_counter() - start)
-                if left <= 0:
+                if left <= 0 or state.halted():
                     break
                 found, moved = state.resolve([c], [max(0.05, left / (n - c))])
                 if found is not None:
@@ -456,7 +470,7 @@ def _mend(state: _Pass, start: float, until: float) -> bool:
         mended = False
         for s, role in short:
             left = until - (time.perf_counter() - start)
-            if left <= 0:
+            if left <= 0 or state.halted():
                 return changed
             if not state.is_short(s, role):
                 continue  # mended on the way

@@ -130,20 +130,52 @@ def _hint_everything(
     return code
 
 
+class _Race:
+    """The pass beside the whole of CP-SAT's first try, when its roster can be polished.
+
+    The first sweep begins beside CP-SAT's presolve in any case (see _first_try); here it goes on
+    with the rest of the pass in its thread, and when CP-SAT has searched its share of the time,
+    the better roster of the two decides the path: CP-SAT's own search goes on from its roster,
+    or it is stopped and the pass's roster is polished (solver/polish.py)."""
+
+    def __init__(self, problem: ProblemData, sweep: Sweep, params: SolveParams) -> None:
+        self.problem = problem
+        self.sweep = sweep
+        self.params = params
+        self.won = False
+
+    def judge(self, recorder: _Recorder) -> bool:
+        """Halt the pass; whether its roster keeps every hard rule and costs less than CP-SAT's
+        best so far (then ``won``). Scored on a model of its own: CP-SAT is solving the other."""
+        self.sweep.wait()
+        if not self.sweep.complete or not recorder.events:
+            return False
+        built = build_model(self.problem)
+        limit = max(1.0, min(10.0, self.params.time_limit / 10))
+        pinned, code = _pinned(built, self.sweep.state.roster(), self.params, limit)
+        best = min(e.objective for e in recorder.events if e.objective is not None)
+        self.won = code == cp_model.OPTIMAL and pinned.objective_value < best
+        return self.won
+
+
 def _first_try(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
     recorder: _Recorder,
     share: float | None,
     beside: tuple[Sweep, float] | None = None,
+    race: _Race | None = None,
 ) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
     time left after its presolve without finding a roster (or is still presolving after twice
     that share of the time limit). The presolve of a large model takes a good share of the time
     limit (12 s of 60 on 300 clinicians over two weeks, 90 s of 560 on Curtois Instance24) and
     the first roster comes soon after it, so the wait is counted from the presolve's end: the
-    first bound CP-SAT reports. Returns the status code, the best bound, and the seconds the
-    presolve took (the whole try when it never ended)."""
+    first bound CP-SAT reports. ``beside``: the first sweep and each clinician's first limit, run
+    beside the presolve and halted when it ends; with ``race``, beside the whole try, and CP-SAT
+    is stopped when the pass's roster costs less than its own at the end of its share. Returns
+    the status code, the best bound, and the seconds the presolve took (the whole try when it
+    never ended)."""
     start = time.perf_counter()
     if share is None:
         code = solver.solve(model, recorder)
@@ -159,13 +191,15 @@ def _first_try(
 
     solver.best_bound_callback = on_bound
     limit = solver.parameters.max_time_in_seconds
+    halt = None if beside is None or race is not None else beside[0].halt
+    judge = None if race is None else (lambda: race.judge(recorder))
     watcher = threading.Thread(
         target=_watch,
-        args=(solver, recorder, share, limit, presolved, finished, beside and beside[0].halt),
+        args=(solver, recorder, share, limit, presolved, finished, halt, judge),
         daemon=True,
     )
     if beside is not None:
-        beside[0].start(beside[1])
+        beside[0].start(beside[1], then=None if race is None else share * limit)
     watcher.start()
     try:
         code = solver.solve(model, recorder)
@@ -188,17 +222,19 @@ def _watch(
     presolved: threading.Event,
     finished: threading.Event,
     on_presolved: Callable[[], None] | None = None,
+    judge: Callable[[], bool] | None = None,
 ) -> None:
     """Stop ``solver`` when it has no roster ``share`` of the time left after its presolve, or
     when its presolve is still running after twice ``share`` of ``limit``; return early once it
-    has finished. ``on_presolved`` is called when the presolve has ended (or is given up on)."""
+    has finished. ``on_presolved`` is called when the presolve has ended (or is given up on);
+    ``judge`` when CP-SAT has a roster at the end of its share: True stops it."""
     start = time.perf_counter()
     ended = presolved.wait(2 * share * limit)
     if on_presolved is not None:
         on_presolved()
     if ended:
         finished.wait(share * max(0.0, limit - (time.perf_counter() - start)))
-    if not finished.is_set() and not recorder.events:
+    if not finished.is_set() and (not recorder.events or (judge is not None and judge())):
         solver.stop_search()
 
 
@@ -255,20 +291,28 @@ def solve(
     params.apply(solver.parameters)
     t1 = time.perf_counter()
     recorder = _Recorder(t1, on_progress)
-    fallback = params.first_pass > 0 and hint is None and fixed is None
+    # a run's own constraints and terms (customize) are unknown to the pass and the polish
+    fallback = params.first_pass > 0 and hint is None and fixed is None and customize is None
+    polishing = fallback and applies(problem)
     sweep: Sweep | None = None
+    race: _Race | None = None
     if fallback and params.workers > 1:
         # the first sweep begins beside CP-SAT's presolve, each clinician first given their
         # share of the pass's share of the time limit
         sweep = Sweep(problem, 1, params.seed)
         each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
+        race = _Race(problem, sweep, params) if polishing else None
     code, bound, presolve = _first_try(
         solver,
         built.model,
         recorder,
         params.first_pass if fallback else None,
         None if sweep is None else (sweep, max(0.05, each)),
+        race,
     )
+    won = race is not None and race.won
+    if won:
+        code = cp_model.UNKNOWN  # CP-SAT's roster is given up: the pass's costs less
     left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
@@ -279,8 +323,9 @@ def solve(
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
-        polishing = applies(problem)
-        if left - budget < worth and not polishing:
+        if won:
+            budget = 0.0  # the pass ran beside CP-SAT's try: what is left is to mend
+        elif left - budget < worth and not polishing:
             # the pass improves its roster up to its last moment instead (on Curtois Instance24
             # the presolve takes 120-205 s, and 150 s were left idle after a pass of 100 s)
             budget = until

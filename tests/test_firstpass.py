@@ -17,7 +17,7 @@ from roster.check import check_roster
 from roster.solving import solve_instance
 from solver.firstpass import Sweep, _Group, _Pass, _Slices, _soften, _sub_problem, first_pass
 from solver.problem import ProblemData, build_problem
-from solver.result import SolveStatus
+from solver.result import Progress, SolveStatus
 from solver.solve import SolveParams, solve
 
 
@@ -216,6 +216,124 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     assert limit == pytest.approx(0.5 * 10 / 2, rel=0.2)  # less the time the build took
     assert sweep.done and sweep.state.workers == 2  # the pass went on with both workers
     assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * solver.polish.STALL
+
+
+def test_the_sweep_goes_on_with_the_whole_pass_in_its_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Started with a budget for the rest, the sweep's thread runs the pass to its end: the first
+    # sweep (A takes M, B stays off), a second that changes nothing; the roster costs 5.
+    resolved = _record_resolves(monkeypatch)
+    problem = build_problem(stall_instance())
+    sweep = Sweep(problem)
+    sweep.start(1.0, then=10.0)
+    assert sweep._thread is not None
+    sweep._thread.join(30)
+    assert resolved == [[0], [1], [0], [1]]
+    assert sweep.complete
+    assert _names(problem, sweep.state.roster()) == [("A", "M")]
+
+
+def test_a_halted_pass_builds_nothing_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Halted before it starts (as at the end of CP-SAT's share), the pass returns at once, no
+    # clinician's model tried: no one has a roster, so it is not complete.
+    resolved = _record_resolves(monkeypatch)
+    problem = build_problem(stall_instance())
+    sweep = Sweep(problem)
+    sweep.halt()
+    sweep.state.halt = sweep._halt
+    first = first_pass(problem, 10.0, sweep=sweep)
+    assert first.assignments == frozenset()
+    assert not first.complete and not sweep.complete
+    assert sweep.next == 0 and resolved == []
+
+
+@pytest.mark.parametrize(("cp_sat_best", "won"), [(6.0, True), (5.0, False)])
+def test_the_pass_beside_cp_sat_wins_with_a_roster_that_costs_less(
+    cp_sat_best: float, won: bool
+) -> None:
+    # The pass ends at 5 on the stall instance (A on M, B off: see stall_instance). At the end of
+    # CP-SAT's share its best roster so far costs 6 or 5: only a pass's roster costing less wins.
+    problem = build_problem(stall_instance())
+    sweep = Sweep(problem)
+    first_pass(problem, 10.0, sweep=sweep)
+    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
+    recorder = solver.solve._Recorder(0.0, None)
+    recorder.events.append(Progress(1.0, cp_sat_best, 0.0))
+    assert race.judge(recorder) is won
+    assert race.won is won
+
+
+def test_a_pass_without_a_roster_for_everyone_does_not_win() -> None:
+    # The sweep has not reached B: the pass's roster is no answer, whatever CP-SAT's costs.
+    problem = build_problem(stall_instance())
+    sweep = Sweep(problem)
+    sweep.step(1.0)
+    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
+    recorder = solver.solve._Recorder(0.0, None)
+    recorder.events.append(Progress(1.0, 1000.0, 0.0))
+    assert not race.judge(recorder)
+
+
+def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CP-SAT ends its share with a roster costing 6 (made up here); the pass beside it has 5
+    # (A on M). CP-SAT's roster is given up; the pass is not swept again (it has run), the polish
+    # re-solves A and B together (A on T, B on M: 1) and then STALL more groups change nothing;
+    # the full model finds that roster optimal.
+    original = solver.solve._first_try
+    races: list[solver.solve._Race] = []
+
+    def losing(*args: Any) -> tuple[object, float, float]:
+        if args[3] is None:  # scoring a roster
+            return original(*args)
+        (sweep, _), race = args[4], args[5]
+        first_pass(race.problem, 10.0, sweep=sweep)  # as the thread beside the try would
+        recorder = args[2]
+        recorder.events.append(Progress(1.0, 6.0, 0.0))
+        assert race.judge(recorder)
+        races.append(race)
+        return cp_model.FEASIBLE, 0.0, 0.0
+
+    monkeypatch.setattr(solver.solve, "_first_try", losing)
+    resolved = _record_resolves(monkeypatch)
+    inst = stall_instance()
+    problem = build_problem(inst)
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    assert len(races) == 1 and races[0].won
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.assignments == (("A", "T"), ("B", "M"))
+    assert result.objective == 1
+    # two sweeps (the second changes nothing), then only the polish's groups
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
+
+
+@pytest.mark.parametrize(("rules", "raced"), [({}, True), ({"fairness": {}}, False)])
+def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished(
+    monkeypatch: pytest.MonkeyPatch, rules: dict[str, Any], raced: bool
+) -> None:
+    # With fairness as a soft rule the polish does not run, so neither does the pass beside the
+    # whole try: only the first sweep, beside the presolve.
+    original = solver.solve._first_try
+    given: list[object] = []
+
+    def record(*args: Any) -> Any:
+        if args[3] is not None:
+            given.append(args[5])
+        return original(*args)
+
+    monkeypatch.setattr(solver.solve, "_first_try", record)
+    inst = make(
+        [doc("A"), doc("B")],
+        [sess("S")],
+        needs=[need("S", 0, 1, 2)],
+        rules={"cover_preferred": {}, **rules},
+    )
+    result = solve(build_problem(inst), SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    assert result.status is SolveStatus.OPTIMAL and result.objective == 0
+    (race,) = given
+    assert (race is not None) is raced
 
 
 def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
