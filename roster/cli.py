@@ -108,8 +108,9 @@ def validate(instance: str) -> None:
     default=0.25,
     show_default=True,
     type=click.FloatRange(0.0, 0.9),
-    help="When CP-SAT has no roster after searching this share of the time left after its "
-    "presolve, build one clinician by clinician and improve it in the time left (0: never).",
+    help="When CP-SAT has searched this share of the time left after its presolve without a "
+    "roster, or with one costing more than the roster built clinician by clinician beside it, "
+    "go on from that roster in the time left (0: never).",
 )
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")

@@ -133,8 +133,9 @@ def bench() -> None:
     default=DEFAULT_FIRST_PASS,
     show_default=True,
     type=click.FloatRange(0.0, 0.9),
-    help="When CP-SAT has no roster after searching this share of the time left after its "
-    "presolve, build one clinician by clinician and improve it in the time left (0: never).",
+    help="When CP-SAT has searched this share of the time left after its presolve without a "
+    "roster, or with one costing more than the roster built clinician by clinician beside it, "
+    "go on from that roster in the time left (0: never).",
 )
 def curtois(
     files: tuple[str, ...],
