@@ -314,11 +314,12 @@ def solve(
         None if sweep is None else (sweep, max(0.05, each)),
         race,
     )
-    won = race is not None and race.won
-    if won:
-        code = cp_model.UNKNOWN  # CP-SAT's roster is given up: the pass's costs less
-    left = params.time_limit - (time.perf_counter() - t1)
     first_roster: frozenset[tuple[int, int]] = frozenset()
+    won = race is not None and race.won
+    if won and sweep is not None:
+        # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
+        code, first_roster = cp_model.UNKNOWN, sweep.state.roster()
+    left = params.time_limit - (time.perf_counter() - t1)
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         # the first sweep may run on until a few seconds before the deadline to give every
         # clinician a roster: without one the pass's roster breaks their rules and is no answer
