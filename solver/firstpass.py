@@ -367,8 +367,9 @@ class Sweep:
     @property
     def complete(self) -> bool:
         """Every clinician has a roster of their own and no need is below a hard minimum: the
-        roster keeps every hard rule (see FirstPass.complete)."""
-        return self.done and not self.unsolved and not self.state.short()
+        roster keeps every hard rule (see FirstPass.complete). Those the sweep has not reached
+        are still unsolved."""
+        return not self.unsolved and not self.state.short()
 
     def start(self, limit: float, then: float | None = None) -> None:
         """Sweep in a thread of its own, each clinician first given ``limit`` seconds, until all
@@ -455,8 +456,7 @@ def first_pass(
                 changed = changed or moved
         sweeps += 1
         changed = _mend(state, start, until) or changed
-    complete = not first.unsolved and not state.short()
-    return FirstPass(state.roster(), sweeps, time.perf_counter() - start, complete=complete)
+    return FirstPass(state.roster(), sweeps, time.perf_counter() - start, complete=first.complete)
 
 
 def _mend(state: _Pass, start: float, until: float) -> bool:

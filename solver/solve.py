@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from math import inf
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -157,7 +158,7 @@ class _Race:
         built = build_model(self.problem)
         limit = max(1.0, min(10.0, self.params.time_limit / 10))
         pinned, code = _pinned(built, self.sweep.state.roster(), self.params, limit)
-        best = min(e.objective for e in recorder.events if e.objective is not None)
+        best = min((e.objective for e in recorder.events if e.objective is not None), default=inf)
         self.won = code == cp_model.OPTIMAL and pinned.objective_value < best
         return self.won
 
@@ -316,9 +317,9 @@ def solve(
     )
     first_roster: frozenset[tuple[int, int]] = frozenset()
     won = race is not None and race.won
-    if won and sweep is not None:
+    if race is not None and race.won:
         # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
-        code, first_roster = cp_model.UNKNOWN, sweep.state.roster()
+        code, first_roster = cp_model.UNKNOWN, race.sweep.state.roster()
     left = params.time_limit - (time.perf_counter() - t1)
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         # the first sweep may run on until a few seconds before the deadline to give every
