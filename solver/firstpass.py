@@ -17,7 +17,7 @@ import dataclasses
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
@@ -371,14 +371,25 @@ class Sweep:
         are still unsolved."""
         return not self.unsolved and not self.state.short()
 
-    def start(self, limit: float, then: float | None = None) -> None:
+    def start(
+        self,
+        limit: float,
+        then: float | None = None,
+        after: Callable[[], None] | None = None,
+    ) -> None:
         """Sweep in a thread of its own, each clinician first given ``limit`` seconds, until all
         have had their turn or the sweep is halted; with ``then``, go on with the rest of the pass
-        (first_pass, one search thread) within ``then`` seconds of its start."""
-        self._thread = threading.Thread(target=self._ahead, args=(limit, then), daemon=True)
+        (first_pass, one search thread) within ``then`` seconds of its start, and then call
+        ``after`` in the same thread unless halted (it should watch ``halting``)."""
+        self._thread = threading.Thread(target=self._ahead, args=(limit, then, after), daemon=True)
         self._thread.start()
 
-    def _ahead(self, limit: float, then: float | None) -> None:
+    @property
+    def halting(self) -> threading.Event:
+        """Set when the sweep is asked to stop: work run after it in its thread watches it."""
+        return self._halt
+
+    def _ahead(self, limit: float, then: float | None, after: Callable[[], None] | None) -> None:
         try:
             start = time.perf_counter()
             self.state.halt = self._halt
@@ -388,6 +399,8 @@ class Sweep:
                 first_pass(
                     self.problem, then - (time.perf_counter() - start), 1, self.seed, sweep=self
                 )
+                if after is not None and not self._halt.is_set():
+                    after()
         except BaseException as error:  # raised again in the caller's thread, by wait
             self._error = error
         finally:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import threading
 import time
 from collections.abc import Iterable
 
@@ -82,14 +83,17 @@ def polish(
     seconds: float,
     workers: int = 1,
     seed: int = 0,
+    halt: threading.Event | None = None,
 ) -> Polished:
     """Re-solve groups of clinicians within ``seconds``, or until STALL groups in a row changed
     nothing, and return the roster; ``chosen`` must keep every hard rule (the groups' models are
     built around it). Groups are drawn from a generator seeded with ``seed``: half of the steps
     two or three clinicians over the whole horizon, half six to twelve over one to two weeks;
-    each group a clinician and partners who share a session with them."""
+    each group a clinician and partners who share a session with them. ``halt``: set, the search
+    stops after the group under way (at most LIMIT seconds)."""
     start = time.perf_counter()
     state = _Pass(problem, workers, seed, soften=False)
+    state.halt = halt
     state.load(chosen)
     partners = _Partners(state)
     rng = random.Random(seed)
@@ -97,7 +101,7 @@ def polish(
     days = 1 + max((s.day for s in problem.sessions), default=0)
     tries = moves = still = 0
     longest = 0.0  # the longest step so far: no step starts that could end after the limit
-    while n and still < STALL:
+    while n and still < STALL and not state.halted():
         step_start = time.perf_counter()
         left = seconds - (step_start - start)
         if left < max(0.1, longest):

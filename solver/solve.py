@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -18,6 +21,8 @@ from solver.problem import ProblemData
 from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
 from solver.variables import Term, Variables, make_variables
+
+LOWEST = 19  # the lowest scheduling priority (the highest nice value) on Linux
 
 
 @dataclass(frozen=True)
@@ -141,13 +146,41 @@ class _Race:
     Curtois instances in 60 s CP-SAT's roster is far the better by then (Instance8: 2386 against
     the pass's 3783), and its answers are as before; on Instance18 in 300 s the pass's is, and
     the polish from it ends at 5472 where CP-SAT's own search ended at 6411-6620. The pass takes
-    one search thread for its few seconds (1.3-2 s on Instances 5-8, 7-17 s on 11-18)."""
+    one search thread for its few seconds (1.3-2 s on Instances 5-8, 7-17 s on 11-18); after it,
+    the thread polishes the pass's roster with what CP-SAT leaves of the machine (``polish``), and
+    the judge weighs the roster as far as that took it."""
 
     def __init__(self, problem: ProblemData, sweep: Sweep, params: SolveParams) -> None:
         self.problem = problem
         self.sweep = sweep
         self.params = params
         self.won = False
+        # the pass's roster as far as the polish took it in the sweep's thread, once it has run
+        self.polished: frozenset[tuple[int, int]] | None = None
+
+    def polish(self) -> None:
+        """In the sweep's thread, after the pass: polish a complete roster on one search thread
+        until the sweep is halted (at the judge, or when CP-SAT's try ends), at the lowest
+        priority, so that it takes only the time CP-SAT's threads leave (its presolve, and the
+        waits between its interleaved batches). At the same priority it slowed CP-SAT's search:
+        on Curtois Instances 6 and 8 in 60 s CP-SAT's best at the end of its share was 2263 and
+        2765 (2070 and 2269 with the polish at the lowest priority), the polished pass's was
+        better, and the path from it ended at 2145 and 1831, where CP-SAT's own ends at 2068 and
+        1646."""
+        if self.sweep.complete:
+            _lower_priority()
+            self.polished = polish(
+                self.problem,
+                self.sweep.state.roster(),
+                self.params.time_limit,
+                1,
+                self.params.seed,
+                halt=self.sweep.halting,
+            ).assignments
+
+    def roster(self) -> frozenset[tuple[int, int]]:
+        """The pass's roster, polished as far as it went."""
+        return self.polished if self.polished is not None else self.sweep.state.roster()
 
     def judge(self, recorder: _Recorder) -> bool:
         """Halt the pass; whether its roster keeps every hard rule and costs less than CP-SAT's
@@ -157,10 +190,18 @@ class _Race:
             return False
         built = build_model(self.problem)
         limit = max(1.0, min(10.0, self.params.time_limit / 10))
-        pinned, code = _pinned(built, self.sweep.state.roster(), self.params, limit)
+        pinned, code = _pinned(built, self.roster(), self.params, limit)
         best = min((e.objective for e in recorder.events if e.objective is not None), default=inf)
         self.won = code == cp_model.OPTIMAL and pinned.objective_value < best
         return self.won
+
+
+def _lower_priority() -> None:
+    """Give the calling thread the lowest scheduling priority, where a thread has its own (Linux);
+    elsewhere, or when the system refuses, it keeps its priority."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST)
 
 
 def _first_try(
@@ -204,7 +245,11 @@ def _first_try(
         daemon=True,
     )
     if beside is not None:
-        beside[0].start(beside[1], then=None if race is None else share * limit)
+        beside[0].start(
+            beside[1],
+            then=None if race is None else share * limit,
+            after=None if race is None else race.polish,
+        )
     watcher.start()
     try:
         code = solver.solve(model, recorder)
@@ -316,10 +361,9 @@ def solve(
         race,
     )
     first_roster: frozenset[tuple[int, int]] = frozenset()
-    won = race is not None and race.won
     if race is not None and race.won:
         # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
-        code, first_roster = cp_model.UNKNOWN, race.sweep.state.roster()
+        code, first_roster = cp_model.UNKNOWN, race.roster()
     left = params.time_limit - (time.perf_counter() - t1)
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         # the first sweep may run on until a few seconds before the deadline to give every
@@ -329,18 +373,20 @@ def solve(
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
-        if won:
-            budget = 0.0  # the pass ran beside CP-SAT's try: what is left is to mend
-        elif left - budget < worth and not polishing:
+        if left - budget < worth and not polishing:
             # the pass improves its roster up to its last moment instead (on Curtois Instance24
             # the presolve takes 120-205 s, and 150 s were left idle after a pass of 100 s)
             budget = until
-        first = first_pass(
-            problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
-        )
-        assignments = first.assignments
+        if race is not None and (race.won or race.polished is not None):
+            # the pass ran beside CP-SAT's try and its complete roster was being polished
+            assignments, complete = race.roster(), True
+        else:
+            first = first_pass(
+                problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
+            )
+            assignments, complete = first.assignments, first.complete
         left = params.time_limit - (time.perf_counter() - t1)
-        if first.complete and polishing:
+        if complete and polishing:
             # groups of clinicians re-solved exactly improve the pass's roster faster than
             # CP-SAT's own search from it (solver/polish.py; on Curtois Instance18 in 60 s, 5908
             # against 6290), up to the time CP-SAT's last solve needs to be worth its while, or
@@ -351,7 +397,7 @@ def solve(
                 problem, assignments, room, params.workers, params.seed
             ).assignments
             left = params.time_limit - (time.perf_counter() - t1)
-        if first.complete and left < worth:
+        if complete and left < worth:
             # loading the model is not cut short by the time limit (on Curtois Instance24 a
             # pinned check and a last solve given the few seconds left overran the limit by 20 s),
             # and the roster found would be scored after the deadline: the pass's roster keeps
@@ -361,7 +407,7 @@ def solve(
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
             checked = _hint_everything(built, assignments, params, check_limit)
             if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
-                checked == cp_model.UNKNOWN and first.complete
+                checked == cp_model.UNKNOWN and complete
             ):
                 # keeps every hard rule: shown by the pinned model, or (on a model too large to
                 # settle in time) by the pass itself

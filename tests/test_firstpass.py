@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -273,6 +276,86 @@ def test_a_pass_without_a_roster_for_everyone_does_not_win() -> None:
     recorder = solver.solve._Recorder(0.0, None)
     recorder.events.append(Progress(1.0, 1000.0, 0.0))
     assert not race.judge(recorder)
+
+
+def _race_in_its_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[solver.solve._Race, list[int]]:
+    """The race on the stall instance, its thread run to the end: the pass, then the polish,
+    which stops when STALL groups in a row change nothing. Returns the race and the scheduling
+    priority (nice value) the polish ran at."""
+    problem = build_problem(stall_instance())
+    sweep = Sweep(problem)
+    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
+    priorities: list[int] = []
+    original = solver.solve.polish
+
+    def polish(*args: Any, **kwargs: Any) -> Any:
+        priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(solver.solve, "polish", polish)
+    sweep.start(1.0, then=10.0, after=race.polish)
+    assert sweep._thread is not None
+    sweep._thread.join(60)
+    return race, priorities
+
+
+def test_the_race_polishes_the_pass_roster_in_its_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # After the pass (A on M: 5), the thread polishes its roster: A and B re-solved together give
+    # A on T and B on M (1). The judge weighs that roster: against CP-SAT's 3 it wins, where the
+    # pass's own 5 would not.
+    resolved = _record_resolves(monkeypatch)
+    race, _ = _race_in_its_thread(monkeypatch)
+    assert _names(race.problem, race.sweep.state.roster()) == [("A", "M")]
+    assert race.polished is not None
+    assert _names(race.problem, race.polished) == [("A", "T"), ("B", "M")]
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
+    recorder = solver.solve._Recorder(0.0, None)
+    recorder.events.append(Progress(1.0, 3.0, 0.0))
+    assert race.judge(recorder) and race.won
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own priority: Linux")
+def test_the_race_polishes_at_the_lowest_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The polish beside CP-SAT takes only the time CP-SAT's threads leave; the caller's thread
+    # keeps its own priority.
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    _, priorities = _race_in_its_thread(monkeypatch)
+    assert priorities == [solver.solve.LOWEST]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+def test_cp_sat_without_a_roster_takes_the_race_polished_roster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CP-SAT's first try ends without a roster while the race's thread has polished the pass's
+    # roster (to 1): no new pass is made; the polish goes on from that roster (STALL groups
+    # change nothing) and the full model proves it optimal.
+    original = solver.solve._first_try
+    started: list[solver.solve._Race] = []
+
+    def nothing(*args: Any) -> tuple[object, float, float]:
+        if args[3] is None:
+            return original(*args)
+        (sweep, limit), race = args[4], args[5]
+        sweep.start(limit, then=10.0, after=race.polish)
+        assert sweep._thread is not None
+        sweep._thread.join(60)
+        started.append(race)
+        return cp_model.UNKNOWN, 0.0, 0.0
+
+    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+    resolved = _record_resolves(monkeypatch)
+    problem = build_problem(stall_instance())
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    (race,) = started
+    assert race.polished is not None and not race.won
+    assert result.status is SolveStatus.OPTIMAL
+    assert result.assignments == (("A", "T"), ("B", "M"))
+    assert result.objective == 1
+    race_part = [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
+    assert resolved == race_part + [[0, 1]] * solver.polish.STALL
 
 
 def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from typing import Any
 
 import pytest
@@ -37,6 +38,18 @@ def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
     report = check_roster(inst, _names(problem, polished.assignments))
     assert not report.hard_violations
     assert report.objective == 1
+
+
+def test_a_halted_polish_tries_no_group() -> None:
+    # Halted before it starts (as when CP-SAT's share ends), the polish returns the roster it was
+    # given, no group tried.
+    problem = build_problem(stall_instance())
+    first = first_pass(problem, budget=10.0)
+    halt = threading.Event()
+    halt.set()
+    polished = polish(problem, first.assignments, 10.0, halt=halt)
+    assert polished.assignments == first.assignments
+    assert (polished.moves, polished.tries) == (0, 0)
 
 
 def test_a_group_roster_not_proven_best_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
