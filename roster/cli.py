@@ -109,8 +109,8 @@ def validate(instance: str) -> None:
     show_default=True,
     type=click.FloatRange(0.0, 0.9),
     help="When CP-SAT has searched this share of the time left after its presolve without a "
-    "roster, or with one costing more than the roster built clinician by clinician beside it, "
-    "go on from that roster in the time left (0: never).",
+    "roster, or with one costing more than the roster built clinician by clinician and improved "
+    "beside it, go on from that roster in the time left (0: never).",
 )
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
