@@ -147,7 +147,8 @@ class _Race:
     the pass's 3783), and its answers are as before; on Instance18 in 300 s the pass's is, and
     the polish from it ends at 5472 where CP-SAT's own search ended at 6411-6620. The pass takes
     one search thread for its few seconds (1.3-2 s on Instances 5-8, 7-17 s on 11-18); after it,
-    the thread polishes the pass's roster with what CP-SAT leaves of the machine (``polish``), and
+    the thread polishes the pass's roster with what CP-SAT leaves of the machine (``polish_ahead``),
+    and
     the judge weighs the roster as far as that took it."""
 
     def __init__(self, problem: ProblemData, sweep: Sweep, params: SolveParams) -> None:
@@ -158,7 +159,7 @@ class _Race:
         # the pass's roster as far as the polish took it in the sweep's thread, once it has run
         self.polished: frozenset[tuple[int, int]] | None = None
 
-    def polish(self) -> None:
+    def polish_ahead(self) -> None:
         """In the sweep's thread, after the pass: polish a complete roster on one search thread
         until the sweep is halted (at the judge, or when CP-SAT's try ends), at the lowest
         priority, so that it takes only the time CP-SAT's threads leave (its presolve, and the
@@ -248,7 +249,7 @@ def _first_try(
         beside[0].start(
             beside[1],
             then=None if race is None else share * limit,
-            after=None if race is None else race.polish,
+            after=None if race is None else race.polish_ahead,
         )
     watcher.start()
     try:
@@ -366,21 +367,22 @@ def solve(
         code, first_roster = cp_model.UNKNOWN, race.roster()
     left = params.time_limit - (time.perf_counter() - t1)
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
-        # the first sweep may run on until a few seconds before the deadline to give every
-        # clinician a roster: without one the pass's roster breaks their rules and is no answer
-        until = left - min(0.1 * left, 10.0)
-        budget = params.first_pass * left
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
-        if left - budget < worth and not polishing:
-            # the pass improves its roster up to its last moment instead (on Curtois Instance24
-            # the presolve takes 120-205 s, and 150 s were left idle after a pass of 100 s)
-            budget = until
         if race is not None and (race.won or race.polished is not None):
             # the pass ran beside CP-SAT's try and its complete roster was being polished
             assignments, complete = race.roster(), True
         else:
+            # the first sweep may run on until a few seconds before the deadline to give every
+            # clinician a roster: without one the pass's roster breaks their rules and is no answer
+            until = left - min(0.1 * left, 10.0)
+            budget = params.first_pass * left
+            if left - budget < worth and not polishing:
+                # the pass improves its roster up to its last moment instead (on Curtois
+                # Instance24 the presolve takes 120-205 s, and 150 s were left idle after a pass
+                # of 100 s)
+                budget = until
             first = first_pass(
                 problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
             )

@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -32,14 +32,26 @@ def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch, presolve: fl
     """As on a large instance: CP-SAT's first try ends without a roster, so the first pass runs;
     its presolve took ``presolve`` seconds."""
 
+    _replace_first_try(monkeypatch, lambda *_: cp_model.UNKNOWN, presolve)
+
+
+Act = Callable[[Sweep | None, float, "solver.solve._Race | None", "solver.solve._Recorder"], object]
+
+
+def _replace_first_try(monkeypatch: pytest.MonkeyPatch, act: Act, presolve: float = 0.0) -> None:
+    """CP-SAT's first try replaced by ``act``, given the sweep beside it (None with one worker),
+    each clinician's first limit, the race and the recorder, and returning the try's status; its
+    presolve took ``presolve`` seconds. A solve that may not give up (scoring a roster, for one)
+    is CP-SAT's own."""
     original = solver.solve._first_try
 
-    def nothing(*args: Any, **kwargs: Any) -> tuple[object, float, float]:
-        if args[3] is None:  # not a try that may give up: scoring a roster, for one
-            return original(*args, **kwargs)
-        return cp_model.UNKNOWN, 0.0, presolve
+    def replaced(*args: Any) -> tuple[object, float, float]:
+        if args[3] is None:
+            return original(*args)
+        sweep, limit = args[4] if args[4] is not None else (None, 0.0)
+        return act(sweep, limit, args[5], args[2]), 0.0, presolve
 
-    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+    monkeypatch.setattr(solver.solve, "_first_try", replaced)
 
 
 def test_first_pass_is_only_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,20 +207,17 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     # clinicians before the try gives up. The pass goes on from that sweep (its second sweep
     # changes nothing); the polish re-solves the two together until STALL groups in a row change
     # nothing, and the full model then finds the same roster optimal: objective 0.
-    original = solver.solve._first_try
     given: list[tuple[Sweep, float]] = []
 
-    def nothing(*args: Any) -> tuple[object, float, float]:
-        if args[3] is None:
-            return original(*args)
-        sweep, limit = args[4]
+    def nothing(sweep: Sweep | None, limit: float, *_: object) -> object:
+        assert sweep is not None
         given.append((sweep, limit))
         sweep.start(limit)
         assert sweep._thread is not None
         sweep._thread.join()  # as if the presolve outlasted the sweep
-        return cp_model.UNKNOWN, 0.0, 0.0
+        return cp_model.UNKNOWN
 
-    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+    _replace_first_try(monkeypatch, nothing)
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(_two_overlapping_sessions())
     result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.5))
@@ -295,7 +304,7 @@ def _race_in_its_thread(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(solver.solve, "polish", polish)
-    sweep.start(1.0, then=10.0, after=race.polish)
+    sweep.start(1.0, then=10.0, after=race.polish_ahead)
     assert sweep._thread is not None
     sweep._thread.join(60)
     return race, priorities
@@ -332,20 +341,19 @@ def test_cp_sat_without_a_roster_takes_the_race_polished_roster(
     # CP-SAT's first try ends without a roster while the race's thread has polished the pass's
     # roster (to 1): no new pass is made; the polish goes on from that roster (STALL groups
     # change nothing) and the full model proves it optimal.
-    original = solver.solve._first_try
     started: list[solver.solve._Race] = []
 
-    def nothing(*args: Any) -> tuple[object, float, float]:
-        if args[3] is None:
-            return original(*args)
-        (sweep, limit), race = args[4], args[5]
-        sweep.start(limit, then=10.0, after=race.polish)
+    def nothing(
+        sweep: Sweep | None, limit: float, race: solver.solve._Race | None, *_: object
+    ) -> object:
+        assert sweep is not None and race is not None
+        sweep.start(limit, then=10.0, after=race.polish_ahead)
         assert sweep._thread is not None
         sweep._thread.join(60)
         started.append(race)
-        return cp_model.UNKNOWN, 0.0, 0.0
+        return cp_model.UNKNOWN
 
-    monkeypatch.setattr(solver.solve, "_first_try", nothing)
+    _replace_first_try(monkeypatch, nothing)
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(stall_instance())
     result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25))
@@ -365,21 +373,22 @@ def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
     # (A on M). CP-SAT's roster is given up; the pass is not swept again (it has run), the polish
     # re-solves A and B together (A on T, B on M: 1) and then STALL more groups change nothing;
     # the full model finds that roster optimal.
-    original = solver.solve._first_try
     races: list[solver.solve._Race] = []
 
-    def losing(*args: Any) -> tuple[object, float, float]:
-        if args[3] is None:  # scoring a roster
-            return original(*args)
-        (sweep, _), race = args[4], args[5]
+    def losing(
+        sweep: Sweep | None,
+        _: float,
+        race: solver.solve._Race | None,
+        recorder: solver.solve._Recorder,
+    ) -> object:
+        assert race is not None
         first_pass(race.problem, 10.0, sweep=sweep)  # as the thread beside the try would
-        recorder = args[2]
         recorder.events.append(Progress(1.0, 6.0, 0.0))
         assert race.judge(recorder)
         races.append(race)
-        return cp_model.FEASIBLE, 0.0, 0.0
+        return cp_model.FEASIBLE
 
-    monkeypatch.setattr(solver.solve, "_first_try", losing)
+    _replace_first_try(monkeypatch, losing)
     resolved = _record_resolves(monkeypatch)
     inst = stall_instance()
     problem = build_problem(inst)
