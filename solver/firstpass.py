@@ -241,12 +241,16 @@ class _Pass:
             SolveParams(
                 time_limit=limit, workers=self.workers if light else 1, seed=self.seed
             ).apply(solver.parameters, light=light)
-            if not light:
+            if not light and self.halt is None:
                 # a small model, solved to optimality: without probing, with one round of
                 # presolve and no search for big linear overlaps. On 60 groups of the polish on
                 # Curtois Instance14 6.9 s against 9.3-10.6 s, all 60 proven against 58; 10-20 %
                 # less on Instances 8, 15 and 18 and on a generated 100-clinician instance, as
-                # many proven or more; each clinician's model of Instance15 0.9-1.0 s against 1.5 s
+                # many proven or more; each clinician's model of Instance15 0.9-1.0 s against 1.5 s.
+                # Not beside CP-SAT's search (where a halt can come): with it there, CP-SAT's
+                # answer on Instance4 in 60 s went from 1716 (in 3 runs of 3) to 1721 (in 4 of
+                # 5), likely as the thread then builds more models, in Python, holding the
+                # interpreter lock that CP-SAT's solution callbacks wait for
                 solver.parameters.cp_model_probing_level = 0
                 solver.parameters.max_presolve_iterations = 1
                 solver.parameters.find_big_linear_overlap = False

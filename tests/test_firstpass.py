@@ -726,3 +726,30 @@ def test_one_search_thread_light_takes_the_interleaved_searches_in_turn() -> Non
     full = cp_model.CpSolver().parameters
     SolveParams(workers=1).apply(full)
     assert not full.interleave_search and not list(full.subsolvers)
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_small_models_skip_probing_except_beside_cp_sat(
+    monkeypatch: pytest.MonkeyPatch, beside: bool
+) -> None:
+    # A one-clinician model is small: solved with its LP search, it skips probing and presolves
+    # once, except in a thread beside CP-SAT's search (one that can be halted), where it keeps
+    # CP-SAT's default presolve.
+    seen: list[tuple[int, int, bool]] = []
+    original = cp_model.CpSolver.solve
+
+    def solve_(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
+        q = self.parameters
+        seen.append(
+            (q.cp_model_probing_level, q.max_presolve_iterations, q.find_big_linear_overlap)
+        )
+        return original(self, model, *args)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", solve_)
+    state = _Pass(build_problem(stall_instance()), 1, 0)
+    state.halt = threading.Event() if beside else None
+    assert state.resolve([0], [10.0]) == (0, True)
+    q = cp_model.CpSolver().parameters
+    default = (q.cp_model_probing_level, q.max_presolve_iterations, q.find_big_linear_overlap)
+    assert default != (0, 1, False)
+    assert seen == [default if beside else (0, 1, False)]
