@@ -241,26 +241,29 @@ class _Pass:
             SolveParams(
                 time_limit=limit, workers=self.workers if light else 1, seed=self.seed
             ).apply(solver.parameters, light=light)
-            if not light and self.halt is None:
-                # a small model, solved to optimality: without probing, with one round of
-                # presolve and no search for big linear overlaps. On 60 groups of the polish on
-                # Curtois Instance14 6.9 s against 9.3-10.6 s, all 60 proven against 58; 10-20 %
-                # less on Instances 8, 15 and 18 and on a generated 100-clinician instance, as
-                # many proven or more; each clinician's model of Instance15 0.9-1.0 s against 1.5 s.
-                # Not beside CP-SAT's search (where a halt can come): with it there, CP-SAT's
-                # answer on Instance4 in 60 s went from 1716 (in 3 runs of 3) to 1721 (in 4 of
-                # 5), likely as the thread then builds more models, in Python, holding the
-                # interpreter lock that CP-SAT's solution callbacks wait for
+            # A small model, solved to optimality, skips probing (below). Not beside CP-SAT's
+            # search (where a halt can come): with it there, CP-SAT's answer on Instance4 in 60 s
+            # went from 1716 (in 3 runs of 3) to 1721 (in 4 of 5), likely as the thread then
+            # builds more models, in Python, holding the interpreter lock that CP-SAT's solution
+            # callbacks wait for.
+            small = not light and self.halt is None
+            # the first roster is taken (see the docstring)
+            hurry = hurry_from is not None and attempt >= hurry_from
+            if small or hurry:
+                # One round of presolve, without its search for big linear overlaps. Small
+                # models, with no probing either: on 60 groups of the polish on Curtois
+                # Instance14 6.9 s against 9.3-10.6 s, all 60 proven against 58; 10-20 % less on
+                # Instances 8, 15 and 18 and on a generated 100-clinician instance, as many
+                # proven or more; each clinician's model of Instance15 0.9-1.0 s against 1.5 s.
+                # The first roster of a year-long clinician's model (Curtois Instance24): 0.65 s
+                # against 1.1 s with the full presolve, and 0.43 s without the overlaps (best
+                # of 3).
+                solver.parameters.max_presolve_iterations = 1
+                solver.parameters.find_big_linear_overlap = False
+            if small:
                 solver.parameters.cp_model_probing_level = 0
-                solver.parameters.max_presolve_iterations = 1
-                solver.parameters.find_big_linear_overlap = False
-            if hurry_from is not None and attempt >= hurry_from:
-                # the first roster, after one round of presolve, without its search for big
-                # linear overlaps: on a year-long clinician's model (Curtois Instance24) 0.65 s
-                # against 1.1 s with the full presolve, and 0.43 s without the overlaps (best of 3)
+            if hurry:
                 solver.parameters.stop_after_first_solution = True
-                solver.parameters.max_presolve_iterations = 1
-                solver.parameters.find_big_linear_overlap = False
             code = solver.solve(built.model)
             if code == cp_model.OPTIMAL or (code == cp_model.FEASIBLE and not optimal_only):
                 found = attempt

@@ -147,9 +147,8 @@ class _Race:
     the pass's 3783), and its answers are as before; on Instance18 in 300 s the pass's is, and
     the polish from it ends at 5472 where CP-SAT's own search ended at 6411-6620. The pass takes
     one search thread for its few seconds (1.3-2 s on Instances 5-8, 7-17 s on 11-18); after it,
-    the thread polishes the pass's roster with what CP-SAT leaves of the machine (``polish_ahead``),
-    and
-    the judge weighs the roster as far as that took it."""
+    the thread polishes the pass's roster with what CP-SAT leaves of the machine
+    (``polish_ahead``), and the judge weighs the roster as far as that took it."""
 
     def __init__(self, problem: ProblemData, sweep: Sweep, params: SolveParams) -> None:
         self.problem = problem
