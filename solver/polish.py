@@ -5,9 +5,10 @@ first pass's roster of an instance on which CP-SAT found nothing in its first tr
 takes a few clinicians who share sessions, either over the whole horizon or over a window of
 days (their other days kept), and solves their model against everyone else's roster as it is
 (solver/firstpass.py's group models, with every rule as written: the others' headcount taken off
-each need, so a hard minimum stays hard). The group's new rosters are taken only when proven the
-best for them, so the whole roster never costs more than before: their present rosters are one of
-the answers the proof weighed.
+each need, so a hard minimum stays hard). The group's new rosters are taken only when they cost no
+more than their present ones: proven the best for them (their present rosters are one of the
+answers the proof weighed), or, found in the time limit but not proven, priced no higher
+(_Pass._no_dearer). So the whole roster never costs more than before.
 
 That holds when the objective is a sum of each clinician's own penalties and each session's cover
 penalties, which a group's model prices exactly at the margin. Fairness (the spread of a kind of
@@ -117,7 +118,7 @@ def polish(
             window = range(first, first + length)
         near = partners.of(c)
         members = sorted([c, *rng.sample(near, min(len(near), size - 1))])
-        _, changed = state.resolve(members, [min(LIMIT, left)], window, optimal_only=True)
+        _, changed = state.resolve(members, [min(LIMIT, left)], window, no_worse=True)
         tries += 1
         moves += changed
         still = 0 if changed else still + 1

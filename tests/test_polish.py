@@ -52,18 +52,50 @@ def test_a_halted_polish_tries_no_group() -> None:
     assert (polished.moves, polished.tries) == (0, 0)
 
 
-def test_a_group_roster_not_proven_best_is_not_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every group's solve reports its best roster as merely feasible (as when the limit cuts a
-    # solve short): it might cost more than the group's rosters now, so none is taken.
-    original = cp_model.CpSolver.solve
+def _unproven(monkeypatch: pytest.MonkeyPatch, above: int) -> None:
+    """Every group's solve reports its best roster as merely feasible (as when the limit cuts a
+    solve short), at ``above`` more than its cost (as a penalty variable left loose adds); the
+    solves that price the group's rosters now (everything pinned) are left as they are."""
+    solve = cp_model.CpSolver.solve
+    objective = cp_model.CpSolver.objective_value
+
+    def pinned(solver: cp_model.CpSolver) -> bool:
+        return bool(solver.parameters.fix_variables_to_their_hinted_value)
 
     def unproven(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
-        code = original(self, model, *args)
-        return cp_model.FEASIBLE if code == cp_model.OPTIMAL else code
+        code = solve(self, model, *args)
+        return cp_model.FEASIBLE if code == cp_model.OPTIMAL and not pinned(self) else code
 
+    def reported(self: cp_model.CpSolver) -> float:
+        value: float = objective.fget(self)  # type: ignore[attr-defined]
+        return value if pinned(self) else value + above
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", unproven)
+    monkeypatch.setattr(cp_model.CpSolver, "objective_value", property(reported))
+
+
+def test_a_group_roster_not_proven_best_is_taken_when_it_costs_no_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A and B's rosters now cost 5 (see stall_instance); the group's unproven roster, A on T and
+    # B on M, reports 1 + 4 = 5: no more than theirs now, so it is taken, and every later group
+    # (the same two, the same roster found again) changes nothing.
     problem = build_problem(stall_instance())
     first = first_pass(problem, budget=10.0)
-    monkeypatch.setattr(cp_model.CpSolver, "solve", unproven)
+    _unproven(monkeypatch, above=4)
+    polished = polish(problem, first.assignments, 10.0)
+    assert _names(problem, polished.assignments) == [("A", "T"), ("B", "M")]
+    assert (polished.moves, polished.tries) == (1, 1 + STALL)
+
+
+def test_a_group_roster_not_proven_best_is_not_taken_when_it_may_cost_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same roster reported at 1 + 5 = 6, more than the 5 of A and B's rosters now: it might
+    # cost more, so it is not taken.
+    problem = build_problem(stall_instance())
+    first = first_pass(problem, budget=10.0)
+    _unproven(monkeypatch, above=5)
     polished = polish(problem, first.assignments, 10.0)
     assert _names(problem, polished.assignments) == [("A", "M")]
     assert (polished.moves, polished.tries) == (0, STALL)
