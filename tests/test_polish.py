@@ -74,31 +74,31 @@ def _unproven(monkeypatch: pytest.MonkeyPatch, above: int) -> None:
     monkeypatch.setattr(cp_model.CpSolver, "objective_value", property(reported))
 
 
-def test_a_group_roster_not_proven_best_is_taken_when_it_costs_no_more(
+@pytest.mark.parametrize(
+    ("above", "expected", "moves", "tries"),
+    [
+        # reported at 1 + 4 = 5, no more than theirs now: taken, and every later group (the same
+        # two, the same roster found again) changes nothing
+        (4, [("A", "T"), ("B", "M")], 1, 1 + STALL),
+        # reported at 1 + 5 = 6, more than theirs now: it might cost more, so it is not taken
+        (5, [("A", "M")], 0, STALL),
+    ],
+)
+def test_a_group_roster_not_proven_best_is_taken_only_when_it_costs_no_more(
     monkeypatch: pytest.MonkeyPatch,
+    above: int,
+    expected: list[tuple[str, str]],
+    moves: int,
+    tries: int,
 ) -> None:
-    # A and B's rosters now cost 5 (see stall_instance); the group's unproven roster, A on T and
-    # B on M, reports 1 + 4 = 5: no more than theirs now, so it is taken, and every later group
-    # (the same two, the same roster found again) changes nothing.
+    # A and B's rosters now cost 5 (see stall_instance); the group's unproven roster is A on T
+    # and B on M, whose cost is 1, reported ``above`` higher.
     problem = build_problem(stall_instance())
     first = first_pass(problem, budget=10.0)
-    _unproven(monkeypatch, above=4)
+    _unproven(monkeypatch, above=above)
     polished = polish(problem, first.assignments, 10.0)
-    assert _names(problem, polished.assignments) == [("A", "T"), ("B", "M")]
-    assert (polished.moves, polished.tries) == (1, 1 + STALL)
-
-
-def test_a_group_roster_not_proven_best_is_not_taken_when_it_may_cost_more(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The same roster reported at 1 + 5 = 6, more than the 5 of A and B's rosters now: it might
-    # cost more, so it is not taken.
-    problem = build_problem(stall_instance())
-    first = first_pass(problem, budget=10.0)
-    _unproven(monkeypatch, above=5)
-    polished = polish(problem, first.assignments, 10.0)
-    assert _names(problem, polished.assignments) == [("A", "M")]
-    assert (polished.moves, polished.tries) == (0, STALL)
+    assert _names(problem, polished.assignments) == expected
+    assert (polished.moves, polished.tries) == (moves, tries)
 
 
 def test_a_hard_minimum_stays_hard_in_the_groups() -> None:
