@@ -112,6 +112,14 @@ def validate(instance: str) -> None:
     "roster, or with one costing more than the roster built clinician by clinician and improved "
     "beside it, go on from that roster in the time left (0: never).",
 )
+@click.option(
+    "--columns",
+    default=0.7,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="The share of the time limit column generation may take for a lower bound and a first "
+    "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
+)
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
@@ -124,6 +132,7 @@ def solve(
     hint_path: str | None,
     sets: tuple[str, ...],
     first_pass: float,
+    columns: float,
     log: bool,
     quiet: bool,
     as_json: bool,
@@ -153,7 +162,12 @@ def solve(
         except InputError as err:
             _fail_input(err)
     params = SolveParams(
-        time_limit=time_limit, workers=workers, seed=seed, log=log, first_pass=first_pass
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        log=log,
+        first_pass=first_pass,
+        columns=columns,
     )
     say: Callable[[str], None] = (
         (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))

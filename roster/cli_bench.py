@@ -55,6 +55,7 @@ COLUMNS = (
 DEFAULT_CP_SAT: tuple[str, ...] = ()
 # the same share for every instance: a first roster one clinician at a time (solver/firstpass.py)
 DEFAULT_FIRST_PASS = 0.25
+DEFAULT_COLUMNS = 0.7
 
 
 def solve_one(
@@ -63,6 +64,7 @@ def solve_one(
     workers: int,
     cp_sat: dict[str, Any] | None = None,
     first_pass: float = 0.0,
+    columns: float = 0.0,
 ) -> dict[str, Any]:
     """Read, convert, solve and score one benchmark file (run in its own process for its memory)."""
     from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance
@@ -78,6 +80,7 @@ def solve_one(
         workers=workers,
         extra=cp_sat or {},
         first_pass=first_pass,
+        columns=columns,
     )
     result = solve(problem, params)
     rows = solution_rows(result.assignments)
@@ -137,6 +140,14 @@ def bench() -> None:
     "roster, or with one costing more than the roster built clinician by clinician and improved "
     "beside it, go on from that roster in the time left (0: never).",
 )
+@click.option(
+    "--columns",
+    default=DEFAULT_COLUMNS,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="The share of the time limit column generation may take for a lower bound and a first "
+    "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
+)
 def curtois(
     files: tuple[str, ...],
     time_limit: float,
@@ -144,6 +155,7 @@ def curtois(
     out_dir: str,
     cp_sat: tuple[str, ...],
     first_pass: float,
+    columns: float,
 ) -> None:
     """Solve Curtois and Qu shift scheduling instances and score them with the benchmark's rules.
 
@@ -171,13 +183,14 @@ def curtois(
                     "-c",
                     "import json,sys; from roster.cli_bench import solve_one; "
                     "row = solve_one(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), "
-                    "json.loads(sys.argv[4]), float(sys.argv[5])); "
-                    "open(sys.argv[6], 'w').write(json.dumps(row))",
+                    "json.loads(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])); "
+                    "open(sys.argv[7], 'w').write(json.dumps(row))",
                     path,
                     str(time_limit),
                     str(workers),
                     json.dumps(extra),
                     str(first_pass),
+                    str(columns),
                     str(answer),
                 ],
                 capture_output=True,

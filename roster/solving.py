@@ -76,6 +76,7 @@ def summary(
             "seed": params.seed,
             "deterministic": params.deterministic,
             "first_pass": params.first_pass,
+            "columns": params.columns,
         },
         "input_hash": input_hash,
         "objective_by_rule": r.objective_by_rule,

@@ -15,6 +15,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from solver.colgen import Generated, generate
 from solver.firstpass import Sweep, first_pass
 from solver.polish import applies, polish
 from solver.problem import ProblemData
@@ -22,6 +23,7 @@ from solver.result import Progress, Result, SolveStatus
 from solver.rules import BUILDERS
 from solver.variables import Term, Variables, make_variables
 
+ROOT = 0.6  # of column generation's share: the rounds before the dive
 LOWEST = 19  # the lowest scheduling priority (the highest nice value) on Linux
 
 
@@ -38,6 +40,10 @@ class SolveParams:
     # clinician by clinician (solver/firstpass.py) and let CP-SAT improve it in the time left;
     # 0: never
     first_pass: float = 0.0
+    # Where the objective splits by clinician (solver/polish.py's condition), column generation
+    # (solver/colgen.py) may take this share of the time limit for its bound and its roster,
+    # which the polish and CP-SAT then improve; 0: never
+    columns: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def apply(self, parameters: Any, *, light: bool = False) -> None:
@@ -337,39 +343,64 @@ def solve(
     # model takes tens of seconds to build)
     params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - build_seconds))
 
-    solver = cp_model.CpSolver()
-    params.apply(solver.parameters)
     t1 = time.perf_counter()
-    recorder = _Recorder(t1, on_progress)
     # a run's own constraints and terms (customize) are unknown to the pass and the polish
     fallback = params.first_pass > 0 and hint is None and fixed is None and customize is None
     polishing = fallback and applies(problem)
+    generated: Generated | None = None
+    bound = -inf
+    if polishing and params.columns > 0:
+        share = params.columns * params.time_limit
+        generated = generate(problem, ROOT * share, share, params.workers, params.seed)
+        if generated.bound is not None:
+            # a proven bound: CP-SAT stops as soon as it has a roster that meets it
+            bound = float(generated.bound)
+            terms = [(w, var) for ts in built.terms.values() for w, var in ts]
+            built.model.add(
+                cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms])
+                >= generated.bound
+            )
+        # what follows has the time left
+        params = dataclasses.replace(
+            params, time_limit=max(1.0, params.time_limit - generated.seconds)
+        )
+    solver = cp_model.CpSolver()
+    params.apply(solver.parameters)
+    t2 = time.perf_counter()
+    recorder = _Recorder(t1, on_progress)
     sweep: Sweep | None = None
     race: _Race | None = None
-    if fallback and params.workers > 1:
-        # the first sweep begins beside CP-SAT's presolve, each clinician first given their
-        # share of the pass's share of the time limit
-        sweep = Sweep(problem, 1, params.seed)
-        each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
-        race = _Race(problem, sweep, params) if polishing else None
-    code, bound, presolve = _first_try(
-        solver,
-        built.model,
-        recorder,
-        params.first_pass if fallback else None,
-        None if sweep is None else (sweep, max(0.05, each)),
-        race,
-    )
     first_roster: frozenset[tuple[int, int]] = frozenset()
-    if race is not None and race.won:
-        # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
-        code, first_roster = cp_model.UNKNOWN, race.roster()
-    left = params.time_limit - (time.perf_counter() - t1)
+    if generated is not None and generated.roster is not None:
+        # the dive's roster keeps every hard rule: it is the answer should no time be left
+        code, presolve, first_roster = cp_model.UNKNOWN, 0.0, generated.roster
+    else:
+        if fallback and params.workers > 1:
+            # the first sweep begins beside CP-SAT's presolve, each clinician first given their
+            # share of the pass's share of the time limit
+            sweep = Sweep(problem, 1, params.seed)
+            each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
+            race = _Race(problem, sweep, params) if polishing else None
+        code, tried, presolve = _first_try(
+            solver,
+            built.model,
+            recorder,
+            params.first_pass if fallback else None,
+            None if sweep is None else (sweep, max(0.05, each)),
+            race,
+        )
+        bound = max(bound, tried)
+        if race is not None and race.won:
+            # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
+            code, first_roster = cp_model.UNKNOWN, race.roster()
+    left = params.time_limit - (time.perf_counter() - t2)
     if fallback and code == cp_model.UNKNOWN and left > 1.0:
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
-        if race is not None and (race.won or race.polished is not None):
+        if generated is not None and generated.roster is not None:
+            assignments, complete = generated.roster, True
+        elif race is not None and (race.won or race.polished is not None):
             # the pass ran beside CP-SAT's try and its complete roster was being polished
             assignments, complete = race.roster(), True
         else:
@@ -386,8 +417,14 @@ def solve(
                 problem, budget, params.workers, params.seed, retry_until=until, sweep=sweep
             )
             assignments, complete = first.assignments, first.complete
-        left = params.time_limit - (time.perf_counter() - t1)
-        if complete and polishing:
+        left = params.time_limit - (time.perf_counter() - t2)
+        settled = (
+            generated is not None
+            and generated.objective is not None
+            and generated.bound is not None
+            and generated.objective < generated.bound + 0.5
+        )
+        if complete and polishing and not settled:
             # groups of clinicians re-solved exactly improve the pass's roster faster than
             # CP-SAT's own search from it (solver/polish.py; on Curtois Instance18 in 60 s, 5908
             # against 6290), up to the time CP-SAT's last solve needs to be worth its while, or
@@ -397,7 +434,7 @@ def solve(
             assignments = polish(
                 problem, assignments, room, params.workers, params.seed
             ).assignments
-            left = params.time_limit - (time.perf_counter() - t1)
+            left = params.time_limit - (time.perf_counter() - t2)
         if complete and left < worth:
             # loading the model is not cut short by the time limit (on Curtois Instance24 a
             # pinned check and a last solve given the few seconds left overran the limit by 20 s),
@@ -413,10 +450,12 @@ def solve(
                 # keeps every hard rule: shown by the pinned model, or (on a model too large to
                 # settle in time) by the pass itself
                 first_roster = assignments
-            left = params.time_limit - (time.perf_counter() - t1)
+            left = params.time_limit - (time.perf_counter() - t2)
             if left >= presolve:  # else no time to presolve again; a roster short may mend
                 solver = cp_model.CpSolver()
-                params.apply(solver.parameters, light=True)
+                # from the dive's roster the full search with LP: the model is small enough
+                # (solver/polish.py's condition), and the LP meets the bound to prove a roster
+                params.apply(solver.parameters, light=generated is None)
                 solver.parameters.max_time_in_seconds = max(1.0, left)
                 code = solver.solve(built.model, recorder)
                 bound = max(bound, float(solver.best_objective_bound))  # both bound one model

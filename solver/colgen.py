@@ -1,0 +1,347 @@
+"""Column generation: a lower bound from each clinician's possible rosters, and a roster by diving.
+
+Where the objective is a sum of each clinician's own penalties and each session's cover penalties
+(the polish's condition, solver/polish.py), the problem splits: every hard rule but the cover
+rules binds one clinician alone. The master problem picks one roster (a column) per clinician,
+each priced at its own penalties, and pays the cover penalties of the headcounts they add up to.
+Its linear relaxation over all possible columns is much tighter than the relaxation of the
+compact model: it is the convex hull of each clinician's rosters, where CP-SAT's LP sees each
+assignment as a fraction. On the Curtois Instances 1 to 8 it is within 0.3 % of the best known
+objectives (Instance8: 1296.6 against 1300), where CP-SAT's bound after a minute is far below.
+
+Columns are generated: the master's LP (GLOP) is solved over the columns found so far, and each
+clinician's own model (every rule but the cover rules, solved by CP-SAT) is asked for the roster
+of least reduced cost under the LP's prices of cover. A clinician's priced model also bounds that
+least reduced cost from below, so every round gives a valid lower bound (the Lagrangian bound:
+the LP's objective plus each clinician's least reduced cost, when negative), proven however far
+the generation went. The roster comes from a dive: the clinicians whose LP roster is whole are
+fixed to it, and one more, the one closest to whole, columns are generated again for the others,
+and so on until every clinician has a roster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from solver.firstpass import _Group, _Slices, _sub_problem
+from solver.problem import ProblemData
+
+# rules on a session's headcount: they tie clinicians together and go into the master
+COVER = ("cover_min", "cover_max", "cover_preferred", "cover_over_preferred", "teaching_ratio")
+SCALE = 1000  # prices of cover are rounded to a thousandth of a point in a clinician's model
+PRICE_LIMIT = 2.0  # deterministic seconds for one clinician's priced model
+WHOLE = 0.999  # an LP roster taken at least this much is whole
+STALL, TAIL = 3, 1e-4  # the rounds stop when the LP's value fell this little in so many
+SMOOTH = 0.5  # prices asked: this share of the best bound's prices, the rest the LP's
+HUGE = 1e6  # per unit of a hard cover rule broken, while the columns cannot yet keep it
+Column = frozenset[int]  # the sessions of a roster
+
+
+@dataclasses.dataclass(frozen=True)
+class Generated:
+    bound: int | None  # a proven lower bound of the objective; None: no round ended
+    roster: frozenset[tuple[int, int]] | None  # (clinician, session) pairs; None: no dive ended
+    objective: float | None  # the roster's cost in the master (exact when it keeps every rule)
+    rounds: int
+    columns: int
+    seconds: float
+
+
+class _Pricer:
+    """One clinician's own model, its objective their own penalties less the prices of cover."""
+
+    def __init__(self, problem: ProblemData, slices: _Slices, c: int) -> None:
+        from solver.solve import build_model  # solve.py uses this module
+
+        group = _Group(slices, [c])
+        sub = _sub_problem(problem, group, Counter(), Counter())
+        rules = sub.rules.model_copy(update=dict.fromkeys(COVER))
+        self.built = build_model(dataclasses.replace(sub, rules=rules))
+        x = self.built.variables.x
+        self.xs = [(s, x[0, i]) for i, s in enumerate(group.sessions) if (0, i) in x]
+        self.own = [(w, var) for terms in self.built.terms.values() for w, var in terms]
+
+    def price(
+        self, price: Callable[[int], float], seed: int
+    ) -> tuple[list[tuple[Column, int]], float, bool]:
+        """The rosters found (sessions, own cost), a lower bound of the least priced objective
+        and whether it is proven."""
+        prices = [(round(-SCALE * price(s)), x) for s, x in self.xs]
+        self.built.model.minimize(
+            sum(SCALE * w * var for w, var in self.own) + sum(k * x for k, x in prices if k)
+        )
+        found: list[tuple[Column, int]] = []
+        xs, own = self.xs, self.own
+
+        class _Found(cp_model.CpSolverSolutionCallback):
+            def on_solution_callback(cb) -> None:  # noqa: N805
+                found.append(
+                    (
+                        frozenset(s for s, x in xs if cb.value(x)),
+                        int(sum(w * cb.value(var) for w, var in own)),
+                    )
+                )
+
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = PRICE_LIMIT
+        code = solver.solve(self.built.model, _Found())
+        # each price was rounded by at most half a unit of SCALE
+        bound = (solver.best_objective_bound - 0.5 * len(xs)) / SCALE
+        return found, bound, code == cp_model.OPTIMAL
+
+
+class _Master:
+    """The master LP: per need row, the headcount (the columns' sum) and its cover penalties."""
+
+    def __init__(self, problem: ProblemData) -> None:
+        self.problem = problem
+        lp = pywraplp.Solver.CreateSolver("GLOP")
+        self.lp = lp
+        self.objective = lp.Objective()
+        self.rows: dict[tuple[int, int], Any] = {}  # (session, role or -1: teachers) -> row
+        # per count row: the most clinicians it can count, and its penalties (bound, below, weight)
+        self.top: dict[tuple[int, int], int] = Counter()
+        for c, s in problem.eligible:
+            self.top[s, problem.clinicians[c].role] += 1
+            self.top[s, -1] += 1
+        self.pieces: dict[tuple[int, int], list[tuple[int, bool, float]]] = {}
+        rules = problem.rules.active()
+        for s, session in enumerate(problem.sessions):
+            for index, (role, low, pref, most) in enumerate(session.needs):
+                n = self._count(s, role)
+                key = (s, role)
+                under, over = session.need_weights[index] if session.need_weights else (1, 1)
+                cover_min = rules.get("cover_min")
+                if cover_min is not None and low > 0:
+                    w = getattr(cover_min, "weight", 0) * session.priority
+                    self._penalty(
+                        key, n, low, True, HUGE if getattr(cover_min, "hard", False) else w
+                    )
+                cover_max = rules.get("cover_max")
+                if cover_max is not None:
+                    w = getattr(cover_max, "weight", 0)
+                    self._penalty(
+                        key, n, most, False, HUGE if getattr(cover_max, "hard", False) else w
+                    )
+                preferred = rules.get("cover_preferred")
+                if preferred is not None and pref > 0:
+                    self._penalty(key, n, pref, True, getattr(preferred, "weight", 0) * under)
+                above = rules.get("cover_over_preferred")
+                if above is not None:
+                    self._penalty(key, n, pref, False, getattr(above, "weight", 0) * over)
+            ratio = rules.get("teaching_ratio")
+            if ratio is not None and session.teachers_needed > 0:
+                n = self._count(s, -1)
+                key = (s, -1)
+                w = HUGE if getattr(ratio, "hard", False) else getattr(ratio, "weight", 0)
+                self._penalty(key, n, session.teachers_needed, True, w)
+        self.one = [lp.Constraint(1, 1) for _ in range(problem.n_clinicians)]
+        self.columns: list[list[tuple[Column, int, Any]]] = [[] for _ in self.one]
+        self.known: list[set[Column]] = [set() for _ in self.one]
+        self.fixed: dict[int, int] = {}
+        self.prices: dict[tuple[int, int], float] = {}
+        self.mu = [0.0] * problem.n_clinicians
+
+    def _count(self, s: int, role: int) -> Any:
+        n = self.lp.NumVar(0, self.lp.infinity(), "")
+        row = self.lp.Constraint(0, 0)
+        row.SetCoefficient(n, -1)
+        self.rows[s, role] = row
+        self.pieces[s, role] = []
+        return n
+
+    def _penalty(
+        self, key: tuple[int, int], n: Any, bound: int, below: bool, weight: float
+    ) -> None:
+        """weight * max(0, bound - n) (below) or weight * max(0, n - bound)."""
+        self.pieces[key].append((bound, below, weight))
+        lp = self.lp
+        gap = lp.NumVar(0, lp.infinity(), "")
+        low, high = (bound, lp.infinity()) if below else (-lp.infinity(), bound)
+        row = lp.Constraint(low, high)
+        row.SetCoefficient(n, 1)
+        row.SetCoefficient(gap, 1 if below else -1)
+        self.objective.SetCoefficient(gap, weight)
+
+    def add(self, c: int, column: Column, cost: int) -> bool:
+        if column in self.known[c]:
+            return False
+        self.known[c].add(column)
+        lp = self.lp
+        var = lp.NumVar(0, 0 if c in self.fixed else lp.infinity(), "")
+        self.objective.SetCoefficient(var, cost)
+        self.one[c].SetCoefficient(var, 1)
+        role = self.problem.clinicians[c].role
+        for s in column:
+            for key in ((s, role), (s, -1)):
+                if key in self.rows:
+                    self.rows[key].SetCoefficient(var, 1)
+        self.columns[c].append((column, cost, var))
+        return True
+
+    def solve(self) -> float:
+        code = self.lp.Solve()
+        if code != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError(f"the master LP ended {code}")
+        self.prices = {key: row.dual_value() for key, row in self.rows.items()}
+        self.mu = [row.dual_value() for row in self.one]
+        return float(self.objective.Value())
+
+    def rest(self, prices: dict[tuple[int, int], float]) -> float:
+        """The Lagrangian's part from the headcounts: per count row, the least of its penalties
+        plus its price times the headcount, over the headcounts it can take (the least of a
+        convex piecewise linear function lies at a break or an end)."""
+        total = 0.0
+        for key, pieces in self.pieces.items():
+            price = prices.get(key, 0.0)
+            top = self.top[key]
+            points = {0, top, *(min(top, b) for b, _, _ in pieces)}
+            total += min(
+                price * n + sum(w * max(0, b - n if below else n - b) for b, below, w in pieces)
+                for n in points
+            )
+        return total
+
+    def price_of(
+        self, c: int, prices: dict[tuple[int, int], float] | None = None
+    ) -> Callable[[int], float]:
+        role = self.problem.clinicians[c].role
+        p = self.prices if prices is None else prices
+        return lambda s: p.get((s, role), 0.0) + p.get((s, -1), 0.0)
+
+    def taken(self, c: int) -> list[float]:
+        return [var.solution_value() for _, _, var in self.columns[c]]
+
+    def fix(self, c: int, i: int) -> None:
+        self.fixed[c] = i
+        for j, (_, _, var) in enumerate(self.columns[c]):
+            var.SetUb(self.lp.infinity() if j == i else 0)
+
+
+def generate(
+    problem: ProblemData, root_until: float, dive_until: float, workers: int = 2, seed: int = 0
+) -> Generated:
+    """Columns until none prices below zero or ``root_until`` (seconds from now), then the dive
+    until ``dive_until``. The bound holds whenever a round ended; the roster only when the dive
+    ended and keeps the hard cover rules."""
+    start = time.perf_counter()
+    slices = _Slices(problem)
+    pricers = [_Pricer(problem, slices, c) for c in range(problem.n_clinicians)]
+    master = _Master(problem)
+    rounds = 0
+    bound = -math.inf
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+
+        def round_(
+            who: Sequence[int], prices: dict[tuple[int, int], float] | None
+        ) -> tuple[int, float, bool]:
+            """Price ``who`` at ``prices`` (None: at zero, before the first LP) and add the
+            rosters found that price below zero at the LP's own prices; returns the columns
+            added, the sum of each clinician's least priced cost (a lower bound) and whether a
+            roster was found for each."""
+            nonlocal rounds
+            rounds += 1
+            asked = [master.price_of(c, prices or {}) for c in who]
+            out = list(pool.map(lambda k: pricers[who[k]].price(asked[k], seed), range(len(who))))
+            added, lows = 0, 0.0
+            for k, (found, low, _) in enumerate(out):
+                c = who[k]
+                own = master.price_of(c)
+                for column, cost in found:
+                    reduced = cost - sum(own(s) for s in column) - master.mu[c]
+                    if prices is None or reduced < -1e-6:
+                        added += master.add(c, column, cost)
+                lows += low
+            return added, lows, all(found for found, _, _ in out)
+
+        everyone = list(range(problem.n_clinicians))
+        _, _, whole = round_(everyone, None)
+        if not whole:  # a clinician's own model found no roster in its limit
+            return Generated(None, None, None, rounds, 0, time.perf_counter() - start)
+        values = [master.solve()]
+        center: dict[tuple[int, int], float] | None = None  # the prices of the best bound
+        while True:
+            lp = master.prices
+            smooth = center is not None
+            prices = (
+                {k: SMOOTH * center.get(k, 0.0) + (1 - SMOOTH) * p for k, p in lp.items()}
+                if center is not None
+                else lp
+            )
+            added, lows, _ = round_(everyone, prices)
+            lagrangian = lows + master.rest(prices)
+            if lagrangian > bound:
+                bound, center = lagrangian, prices
+            values.append(master.solve())
+            if time.perf_counter() - start > root_until or (
+                len(values) > STALL and values[-1 - STALL] - values[-1] <= TAIL * abs(values[-1])
+            ):
+                break  # out of time, or the LP's value no longer falls: the tail is long
+            if not added:
+                if not smooth:
+                    break  # no roster prices below zero at the LP's prices: the LP is solved
+                center = None  # the smoothed prices found nothing: the LP's own next
+        value = values[-1]
+        # the dive
+        lasted = 0.0  # the last round's seconds
+        while len(master.fixed) < problem.n_clinicians:
+            now = time.perf_counter() - start
+            free = [c for c in everyone if c not in master.fixed]
+            taken = {c: master.taken(c) for c in free}
+            most = {c: max(range(len(taken[c])), key=taken[c].__getitem__) for c in free}
+            for c in free:
+                if taken[c][most[c]] >= WHOLE:
+                    master.fix(c, most[c])
+            left = [c for c in free if c not in master.fixed]
+            # one more clinician per step, the one the LP takes closest to whole; more when the
+            # steps left at the last round's pace would not end in time (all when out of it)
+            steps = (dive_until - now) / lasted if lasted > 0 else len(left)
+            many = len(left) if steps < 1 else math.ceil(len(left) / max(1.0, steps))
+            for c in sorted(left, key=lambda c: -taken[c][most[c]])[:many]:
+                master.fix(c, most[c])
+            free = [c for c in everyone if c not in master.fixed]
+            value = master.solve()
+            # columns again for the others until none is found, in their share of the time left
+            # (a step for each, at worst): the first steps' rounds price many clinicians and the
+            # last ones few, where the LP needs new columns most
+            step = time.perf_counter() - start
+            step += (dive_until - step) / max(1, len(free))
+            while free:
+                began = time.perf_counter()
+                added, _, _ = round_(free, master.prices)
+                value = master.solve()
+                lasted = time.perf_counter() - began
+                if not added or time.perf_counter() - start > step:
+                    break
+    roster = frozenset((c, s) for c in everyone for s in master.columns[c][master.fixed[c]][0])
+    keeps = value < HUGE / 2
+    return Generated(
+        _whole(bound),
+        roster if keeps else None,
+        value if keeps else None,
+        rounds,
+        _count(master),
+        time.perf_counter() - start,
+    )
+
+
+def _whole(bound: float) -> int | None:
+    """The least whole objective at or above a bound computed in floating point."""
+    if bound == -math.inf:
+        return None
+    return math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
+
+
+def _count(master: _Master) -> int:
+    return sum(len(columns) for columns in master.columns)
