@@ -11,12 +11,13 @@ objectives (Instance8: 1296.6 against 1300), where CP-SAT's bound after a minute
 
 Columns are generated: the master's LP (GLOP) is solved over the columns found so far, and each
 clinician's own model (every rule but the cover rules, solved by CP-SAT) is asked for the roster
-of least reduced cost under the LP's prices of cover. A clinician's priced model also bounds that
-least reduced cost from below, so every round gives a valid lower bound (the Lagrangian bound:
-the LP's objective plus each clinician's least reduced cost, when negative), proven however far
-the generation went. The roster comes from a dive: the clinicians whose LP roster is whole are
-fixed to it, and one more, the one closest to whole, columns are generated again for the others,
-and so on until every clinician has a roster.
+of least cost less the prices of the sessions it covers, at prices half the LP's and half those of
+the best bound so far (smoothed: fewer rounds). A clinician's priced model also bounds that least
+cost from below, proven or not, so every round gives a valid lower bound, the Lagrangian bound at
+its prices: the clinicians' least priced costs plus, per need row, the least of its penalties plus
+its price times the headcount. The roster comes from a dive: the clinicians whose LP roster is
+whole are fixed to it, and one more, the one closest to whole; columns are generated again for the
+others, and so on until every clinician has a roster.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ Column = frozenset[int]  # the sessions of a roster
 class Generated:
     bound: int | None  # a proven lower bound of the objective; None: no round ended
     roster: frozenset[tuple[int, int]] | None  # (clinician, session) pairs; None: no dive ended
-    objective: float | None  # the roster's cost in the master (exact when it keeps every rule)
+    # the roster's cost in the master: at or above its own (a roster found on a search's way may
+    # count a penalty above its least); the full model scores it exactly
+    objective: float | None
     rounds: int
     columns: int
     seconds: float
@@ -142,7 +145,7 @@ class _Master:
             for index, (role, low, pref, most) in enumerate(session.needs):
                 n = self._count(s, role)
                 key = (s, role)
-                under, over = session.need_weights[index] if session.need_weights else (1, 1)
+                under, over = session.need_weights[index]
                 cover_min = rules.get("cover_min")
                 if cover_min is not None and low > 0:
                     w = getattr(cover_min, "weight", 0) * session.priority
