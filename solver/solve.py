@@ -489,7 +489,7 @@ def solve(
             sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
         ),
         objective=None if scorer is None else int(round(scorer.objective_value)),
-        best_bound=bound,
+        best_bound=bound if bound > -inf else None,
         objective_by_rule={}
         if scorer is None
         else {
