@@ -256,9 +256,10 @@ class _Master:
 def generate(
     problem: ProblemData, root_until: float, dive_until: float, workers: int = 2, seed: int = 0
 ) -> Generated:
-    """Columns until none prices below zero or ``root_until`` (seconds from now), then the dive
-    until ``dive_until``. The bound holds whenever a round ended; the roster only when the dive
-    ended and keeps the hard cover rules."""
+    """Rounds of columns until none prices below zero, the LP's value stalls or ``root_until``
+    (seconds from now), then the dive, hurried to end by ``dive_until``. The bound holds whenever
+    a round ended; the roster is given when it keeps the hard cover rules. Raises RuntimeError
+    when the master's LP ends unsolved."""
     start = time.perf_counter()
     slices = _Slices(problem)
     pricers = [_Pricer(problem, slices, c) for c in range(problem.n_clinicians)]

@@ -351,8 +351,12 @@ def solve(
     bound = -inf
     if polishing and params.columns > 0:
         share = params.columns * params.time_limit
-        generated = generate(problem, ROOT * share, share, params.workers, params.seed)
-        if generated.bound is not None:
+        began = time.perf_counter()
+        try:
+            generated = generate(problem, ROOT * share, share, params.workers, params.seed)
+        except RuntimeError:  # the master's LP ended unsolved (numerics): the path without it
+            generated = None
+        if generated is not None and generated.bound is not None:
             # a proven bound: CP-SAT stops as soon as it has a roster that meets it
             bound = float(generated.bound)
             terms = [(w, var) for ts in built.terms.values() for w, var in ts]
@@ -362,7 +366,7 @@ def solve(
             )
         # what follows has the time left
         params = dataclasses.replace(
-            params, time_limit=max(1.0, params.time_limit - generated.seconds)
+            params, time_limit=max(1.0, params.time_limit - (time.perf_counter() - began))
         )
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from test_agreement import eligible_pairs, micro_instances
 from test_polish import _feasible_rosters, _names
 
+import solver.solve
 from roster.check import check_roster
 from solver.colgen import _Master, generate
 from solver.polish import applies
@@ -109,3 +110,20 @@ def test_columns_off_or_on_the_optimum_is_the_same(columns: float) -> None:
     assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 0
     assert len(result.assignments) == 3
+
+
+def test_a_master_lp_that_ends_unsolved_leaves_the_path_without_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stall instance with the generation failing at once: the earlier path (CP-SAT's first
+    # try) still proves the optimum, 1, and no bound from the columns is claimed.
+    def fails(*_: Any, **__: Any) -> None:
+        raise RuntimeError("the master LP ended unsolved")
+
+    monkeypatch.setattr(solver.solve, "generate", fails)
+    result = solve(
+        build_problem(stall_instance()),
+        SolveParams(time_limit=20.0, workers=2, first_pass=0.25, columns=0.5),
+    )
+    assert result.status is SolveStatus.OPTIMAL
+    assert (result.objective, result.best_bound) == (1, 1.0)
