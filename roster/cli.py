@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import click
 import yaml
 
+from roster.cli_bench import COLUMNS_OPTION, FIRST_PASS_OPTION
 from roster.io import InputError, instance_hash, load_instance, read_roster, write_outputs
 from roster.rules import RULE_KINDS
 
@@ -102,24 +103,8 @@ def validate(instance: str) -> None:
     metavar="KEY=VALUE",
     help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).",
 )
-@click.option(
-    "--first-pass",
-    "first_pass",
-    default=0.25,
-    show_default=True,
-    type=click.FloatRange(0.0, 0.9),
-    help="When CP-SAT has searched this share of the time left after its presolve without a "
-    "roster, or with one costing more than the roster built clinician by clinician and improved "
-    "beside it, go on from that roster in the time left (0: never).",
-)
-@click.option(
-    "--columns",
-    default=0.7,
-    show_default=True,
-    type=click.FloatRange(0.0, 0.9),
-    help="The share of the time limit column generation may take for a lower bound and a first "
-    "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
-)
+@FIRST_PASS_OPTION
+@COLUMNS_OPTION
 @click.option("--log", is_flag=True, help="Print CP-SAT's own search log.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")

@@ -56,6 +56,25 @@ DEFAULT_CP_SAT: tuple[str, ...] = ()
 # the same share for every instance: a first roster one clinician at a time (solver/firstpass.py)
 DEFAULT_FIRST_PASS = 0.25
 DEFAULT_COLUMNS = 0.7
+# the solver's search settings, shared by `roster solve` and `roster bench curtois`
+FIRST_PASS_OPTION = click.option(
+    "--first-pass",
+    "first_pass",
+    default=DEFAULT_FIRST_PASS,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="When CP-SAT has searched this share of the time left after its presolve without a "
+    "roster, or with one costing more than the roster built clinician by clinician and improved "
+    "beside it, go on from that roster in the time left (0: never).",
+)
+COLUMNS_OPTION = click.option(
+    "--columns",
+    default=DEFAULT_COLUMNS,
+    show_default=True,
+    type=click.FloatRange(0.0, 0.9),
+    help="The share of the time limit column generation may take for a lower bound and a first "
+    "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
+)
 
 
 def solve_one(
@@ -130,24 +149,8 @@ def bench() -> None:
     metavar="KEY=VALUE",
     help="A CP-SAT parameter for every instance (repeatable); the same for all of them.",
 )
-@click.option(
-    "--first-pass",
-    "first_pass",
-    default=DEFAULT_FIRST_PASS,
-    show_default=True,
-    type=click.FloatRange(0.0, 0.9),
-    help="When CP-SAT has searched this share of the time left after its presolve without a "
-    "roster, or with one costing more than the roster built clinician by clinician and improved "
-    "beside it, go on from that roster in the time left (0: never).",
-)
-@click.option(
-    "--columns",
-    default=DEFAULT_COLUMNS,
-    show_default=True,
-    type=click.FloatRange(0.0, 0.9),
-    help="The share of the time limit column generation may take for a lower bound and a first "
-    "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
-)
+@FIRST_PASS_OPTION
+@COLUMNS_OPTION
 def curtois(
     files: tuple[str, ...],
     time_limit: float,

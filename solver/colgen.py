@@ -244,6 +244,10 @@ class _Master:
         p = self.prices if prices is None else prices
         return lambda s: p.get((s, role), 0.0) + p.get((s, -1), 0.0)
 
+    def size(self) -> int:
+        """Columns in the master."""
+        return sum(len(columns) for columns in self.columns)
+
     def taken(self, c: int) -> list[float]:
         return [var.solution_value() for _, _, var in self.columns[c]]
 
@@ -356,7 +360,7 @@ def generate(
         roster if keeps else None,
         value if keeps else None,
         rounds,
-        _count(master),
+        master.size(),
         time.perf_counter() - start,
     )
 
@@ -366,7 +370,3 @@ def _whole(bound: float) -> int | None:
     if bound == -math.inf:
         return None
     return math.ceil(bound - 1e-6 * max(1.0, abs(bound)))
-
-
-def _count(master: _Master) -> int:
-    return sum(len(columns) for columns in master.columns)
