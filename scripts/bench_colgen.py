@@ -1,0 +1,76 @@
+"""Column generation alone on benchmark files: its proven bound, the dive's roster and the time.
+
+    python scripts/bench_colgen.py data/benchmarks/curtois/Instance{5,6,7,8}.txt
+    python scripts/bench_colgen.py FILE... --root 126 --dive 210 --workers 2
+
+`--root` and `--dive` are seconds from the start of the generation, as `roster solve` gives them
+with a time limit T and `--columns` share C: the rounds until 0.6 * C * T, the dive until C * T
+(the defaults are those of T = 60 s, C = 0.7). Prints, per file: the bound, the dive roster's cost
+in the master (the checker may score it lower: a roster found on a search's way can count a
+penalty above its least), the rounds of pricing, the columns found and the seconds; then the
+same as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from roster.cli_bench import BEST_KNOWN  # noqa: E402
+from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance  # noqa: E402
+from solver.colgen import generate  # noqa: E402
+from solver.problem import build_problem  # noqa: E402
+
+
+def measure(path: str, root: float, dive: float, workers: int, seed: int) -> dict[str, object]:
+    bench = read_benchmark(path)
+    problem = build_problem(to_instance(bench))
+    start = time.perf_counter()
+    generated = generate(problem, root, dive, workers, seed)
+    seconds = time.perf_counter() - start
+    scored: int | None = None
+    if generated.roster is not None:
+        pairs = sorted(
+            (problem.clinicians[c].id, problem.sessions[s].id) for c, s in generated.roster
+        )
+        scored = evaluate(bench, solution_rows(pairs)).objective
+    return {
+        "instance": bench.name,
+        "bound": generated.bound,
+        "best known": BEST_KNOWN.get(bench.name),
+        "dive": None if generated.objective is None else round(generated.objective),
+        "checker": scored,
+        "rounds": generated.rounds,
+        "columns": generated.columns,
+        "seconds": round(seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="+", help="benchmark files (Curtois format)")
+    parser.add_argument("--root", type=float, default=25.2, help="rounds end by (s)")
+    parser.add_argument("--dive", type=float, default=42.0, help="the dive ends by (s)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rows = []
+    for path in args.files:
+        row = measure(path, args.root, args.dive, args.workers, args.seed)
+        print(", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
+        rows.append(row)
+    keys = list(rows[0])
+    print()
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for row in rows:
+        print("| " + " | ".join("" if row[k] is None else str(row[k]) for k in keys) + " |")
+
+
+if __name__ == "__main__":
+    main()
