@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,13 @@ COLUMNS_OPTION = click.option(
     help="The share of the time limit column generation may take for a lower bound and a first "
     "roster, where the objective splits by clinician (0: never; needs --first-pass above 0).",
 )
+
+
+def markdown_table(columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """A Markdown table: a header of ``columns``, then each row's values in that order."""
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def solve_one(
@@ -216,14 +224,7 @@ def curtois(
         + "\n"
         + "".join(",".join(str(r[c]) for c in COLUMNS) + "\n" for r in rows)
     )
-    md = (
-        "| "
-        + " | ".join(COLUMNS)
-        + " |\n|"
-        + "---|" * len(COLUMNS)
-        + "\n"
-        + "".join("| " + " | ".join(str(r[c]) for c in COLUMNS) + " |\n" for r in rows)
-    )
+    md = markdown_table(COLUMNS, rows)
     write_outputs(out_dir, {"results.csv": csv_out.encode(), "results.md": md.encode()})
     click.echo(md, nl=False)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from roster.cli_bench import BEST_KNOWN  # noqa: E402
+from roster.cli_bench import BEST_KNOWN, markdown_table  # noqa: E402
 from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance  # noqa: E402
 from solver.colgen import generate  # noqa: E402
 from solver.problem import build_problem  # noqa: E402
@@ -64,12 +64,8 @@ def main() -> None:
         row = measure(path, args.root, args.dive, args.workers, args.seed)
         print(", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
         rows.append(row)
-    keys = list(rows[0])
     print()
-    print("| " + " | ".join(keys) + " |")
-    print("|" + "---|" * len(keys))
-    for row in rows:
-        print("| " + " | ".join("" if row[k] is None else str(row[k]) for k in keys) + " |")
+    print(markdown_table(list(rows[0]), rows), end="")
 
 
 if __name__ == "__main__":
