@@ -45,6 +45,8 @@ WHOLE = 0.999  # an LP roster taken at least this much is whole
 STALL, TAIL = 3, 1e-4  # the rounds stop when the LP's value fell this little in so many
 SMOOTH = 0.5  # prices asked: this share of the best bound's prices, the rest the LP's
 HUGE = 1e6  # per unit of a hard cover rule broken, while the columns cannot yet keep it
+# of the time the dive leaves: the first choice among the columns, and the last (solver/branch.py)
+MIP_FIRST, MIP_LAST = 0.15, 0.3
 Column = frozenset[int]  # the sessions of a roster
 
 
@@ -74,6 +76,18 @@ class _Pricer:
         self.xs = [(s, x[0, i]) for i, s in enumerate(group.sessions) if (0, i) in x]
         self.own = [(w, var) for terms in self.built.terms.values() for w, var in terms]
         self.with_lp = False  # priced with LP at once (the default search fell short once)
+        proto = self.built.model.proto.variables
+        self.domains = {s: tuple(proto[x.index].domain) for s, x in self.xs}
+
+    def restrict(self, decided: dict[int, int]) -> None:
+        """Rosters with session s worked (1) or not (0) for each s in ``decided``, and any
+        otherwise."""
+        proto = self.built.model.proto.variables
+        for s, x in self.xs:
+            domain = proto[x.index].domain
+            low, high = (decided[s], decided[s]) if s in decided else self.domains[s][:2]
+            if (domain[0], domain[1]) != (low, high):
+                domain[0], domain[1] = low, high
 
     def price(
         self, price: Callable[[int], float], seed: int
@@ -216,6 +230,11 @@ class _Master:
 
     def solve(self) -> float:
         code = self.lp.Solve()
+        if code == pywraplp.Solver.ABNORMAL:
+            # GLOP's warm start can fail after many bounds changed (a branch's columns barred):
+            # the same LP built anew solves
+            self._rebuild()
+            code = self.lp.Solve()
         if code != pywraplp.Solver.OPTIMAL:
             raise RuntimeError(f"the master LP ended {code}")
         self.prices = {key: row.dual_value() for key, row in self.rows.items()}
@@ -236,6 +255,31 @@ class _Master:
                 for n in points
             )
         return total
+
+    def _rebuild(self) -> None:
+        fresh = _Master(self.problem)
+        for c, columns in enumerate(self.columns):
+            for column, cost, var in columns:
+                fresh.add(c, column, cost)
+                fresh.columns[c][-1][2].SetUb(var.ub())
+        fresh.fixed = self.fixed
+        self.__dict__.update(fresh.__dict__)
+
+    def allow(self, decided: dict[int, dict[int, int]]) -> list[int]:
+        """Bar the columns that break a decision (clinician c works session s: 1, or not: 0) and
+        free all others; returns the clinicians left with no column."""
+        self.fixed = {}
+        lacking = []
+        for c, columns in enumerate(self.columns):
+            rules = decided.get(c, {})
+            some = False
+            for column, _, var in columns:
+                ok = all((s in column) == bool(v) for s, v in rules.items())
+                var.SetUb(self.lp.infinity() if ok else 0)
+                some |= ok
+            if not some:
+                lacking.append(c)
+        return lacking
 
     def price_of(
         self, c: int, prices: dict[tuple[int, int], float] | None = None
@@ -264,6 +308,8 @@ def generate(
     (seconds from now), then the dive, hurried to end by ``dive_until``. The bound holds whenever
     a round ended; the roster is given when it keeps the hard cover rules. Raises RuntimeError
     when the master's LP ends unsolved."""
+    from solver.branch import Best, best_choice, score, search  # branch.py uses this module
+
     start = time.perf_counter()
     slices = _Slices(problem)
     pricers = [_Pricer(problem, slices, c) for c in range(problem.n_clinicians)]
@@ -353,7 +399,21 @@ def generate(
                 lasted = time.perf_counter() - began
                 if not added or time.perf_counter() - start > step:
                     break
-    roster = frozenset((c, s) for c in everyone for s in master.columns[c][master.fixed[c]][0])
+        choice = [master.fixed[c] for c in everyone]
+        best = Best(score(master, choice), choice)
+        left = dive_until - (time.perf_counter() - start)
+        settled = (whole := _whole(bound)) is not None and best.value <= whole
+        if left > 1 and not settled:
+            # the dive ended early: branch and price for more rosters near the best, between a
+            # first choice among the columns (a roster to prune the search with) and the last
+            best_choice(master, best, MIP_FIRST * left, workers, seed)
+            search(master, pricers, round_, best, start + dive_until - MIP_LAST * left, seed)
+            left = dive_until - (time.perf_counter() - start)
+            best_choice(master, best, left, workers, seed)
+        value = best.value
+    roster = frozenset(
+        (c, s) for c in everyone for s in master.columns[c][best.choice[c]][0]
+    )
     keeps = value < HUGE / 2
     return Generated(
         _whole(bound),

