@@ -47,6 +47,7 @@ SMOOTH = 0.5  # prices asked: this share of the best bound's prices, the rest th
 HUGE = 1e6  # per unit of a hard cover rule broken, while the columns cannot yet keep it
 # of the time the dive leaves: the first choice among the columns, and the last (solver/branch.py)
 MIP_FIRST, MIP_LAST = 0.15, 0.3
+AIM = 2  # the search first looks for rosters this far above the bound (solver/branch.py)
 Column = frozenset[int]  # the sessions of a roster
 
 
@@ -330,6 +331,7 @@ def generate(
             asked = [master.price_of(c, prices or {}) for c in who]
             out = list(pool.map(lambda k: pricers[who[k]].price(asked[k], seed), range(len(who))))
             added, lows = 0, 0.0
+            last_lows.clear()
             for k, (found, low, _) in enumerate(out):
                 c = who[k]
                 own = master.price_of(c)
@@ -338,9 +340,13 @@ def generate(
                     if prices is None or reduced < -1e-6:
                         added += master.add(c, column, cost)
                 lows += low
+                last_lows[c] = low
             return added, lows, all(found for found, _, _ in out)
 
         everyone = list(range(problem.n_clinicians))
+        last_lows: dict[int, float] = {}  # the last round's least priced cost per clinician
+        # the prices of the best bound and each clinician's least priced cost at them
+        proof: tuple[dict[tuple[int, int], float], dict[int, float]] = ({}, {})
         _, _, whole = round_(everyone, None)
         if not whole:  # a clinician's own model found no roster in its limit
             return Generated(None, None, None, rounds, 0, time.perf_counter() - start)
@@ -358,6 +364,7 @@ def generate(
             lagrangian = lows + master.rest(prices)
             if lagrangian > bound:
                 bound, center = lagrangian, prices
+                proof = (prices, dict(last_lows))
             values.append(master.solve())
             if time.perf_counter() - start > root_until or (
                 len(values) > STALL and values[-1 - STALL] - values[-1] <= TAIL * abs(values[-1])
@@ -406,10 +413,31 @@ def generate(
         if left > 1 and not settled:
             # the dive ended early: branch and price for more rosters near the best, between a
             # first choice among the columns (a roster to prune the search with) and the last
-            best_choice(master, best, MIP_FIRST * left, workers, seed)
-            search(master, pricers, round_, best, start + dive_until - MIP_LAST * left, seed)
+            import sys
+            print("DBG dive", round(time.perf_counter() - start, 1), best.value, bound, file=sys.stderr)
+            prices, lows = proof
+
+            def gap(c: int, column: Column, cost: int) -> float:
+                """How far a column's priced cost is above its clinician's least, at the prices
+                of the best bound: a roster costs at least the bound plus its columns' gaps."""
+                own = master.price_of(c, prices)
+                return cost - sum(own(s) for s in column) - lows[c]
+
+            best_choice(master, best, MIP_FIRST * left, workers, seed, gap, bound)
+            print("DBG mip1", round(time.perf_counter() - start, 1), best.value, master.size(), sum(gap(c, col, cost) <= best.value - 1 - bound for c in everyone for col, cost, _ in master.columns[c]), file=sys.stderr)
+            search(
+                master,
+                pricers,
+                round_,
+                best,
+                start + dive_until - MIP_LAST * left,
+                (whole or 0) + AIM,
+                seed,
+            )
+            print("DBG search", round(time.perf_counter() - start, 1), best.value, best.nodes, master.size(), file=sys.stderr)
             left = dive_until - (time.perf_counter() - start)
-            best_choice(master, best, left, workers, seed)
+            best_choice(master, best, left, workers, seed, gap, bound)
+            print("DBG mip2", round(time.perf_counter() - start, 1), best.value, file=sys.stderr)
         value = best.value
     roster = frozenset(
         (c, s) for c in everyone for s in master.columns[c][best.choice[c]][0]
