@@ -47,7 +47,9 @@ SMOOTH = 0.5  # prices asked: this share of the best bound's prices, the rest th
 HUGE = 1e6  # per unit of a hard cover rule broken, while the columns cannot yet keep it
 # of the time the dive leaves: the first choice among the columns, and the last (solver/branch.py)
 MIP_FIRST, MIP_LAST = 0.15, 0.3
-AIM = 2  # the search first looks for rosters this far above the bound (solver/branch.py)
+# the search first looks for rosters this far above the bound, and at most this far or this share
+# of the bound above it (solver/branch.py)
+AIM, AIM_SHARE = 2, 0.005
 Column = frozenset[int]  # the sessions of a roster
 
 
@@ -408,40 +410,34 @@ def generate(
                     break
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice)
-        left = dive_until - (time.perf_counter() - start)
-        settled = (whole := _whole(bound)) is not None and best.value <= whole
-        if left > 1 and not settled:
+        remaining = dive_until - (time.perf_counter() - start)
+        target = _whole(bound)
+        if remaining > 1 and target is not None and target < best.value:
             # the dive ended early: branch and price for more rosters near the best, between a
             # first choice among the columns (a roster to prune the search with) and the last
-            import sys
-            print("DBG dive", round(time.perf_counter() - start, 1), best.value, bound, file=sys.stderr)
-            prices, lows = proof
+            at, least = proof
 
             def gap(c: int, column: Column, cost: int) -> float:
                 """How far a column's priced cost is above its clinician's least, at the prices
                 of the best bound: a roster costs at least the bound plus its columns' gaps."""
-                own = master.price_of(c, prices)
-                return cost - sum(own(s) for s in column) - lows[c]
+                own = master.price_of(c, at)
+                return cost - sum(own(s) for s in column) - least[c]
 
-            best_choice(master, best, MIP_FIRST * left, workers, seed, gap, bound)
-            print("DBG mip1", round(time.perf_counter() - start, 1), best.value, master.size(), sum(gap(c, col, cost) <= best.value - 1 - bound for c in everyone for col, cost, _ in master.columns[c]), file=sys.stderr)
+            best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
             search(
                 master,
                 pricers,
                 round_,
                 best,
-                start + dive_until - MIP_LAST * left,
-                (whole or 0) + AIM,
+                start + dive_until - MIP_LAST * remaining,
+                target + AIM,
+                target + max(AIM, math.ceil(AIM_SHARE * abs(target))),
                 seed,
             )
-            print("DBG search", round(time.perf_counter() - start, 1), best.value, best.nodes, master.size(), file=sys.stderr)
-            left = dive_until - (time.perf_counter() - start)
-            best_choice(master, best, left, workers, seed, gap, bound)
-            print("DBG mip2", round(time.perf_counter() - start, 1), best.value, file=sys.stderr)
+            remaining = dive_until - (time.perf_counter() - start)
+            best_choice(master, best, remaining, workers, seed, gap, bound)
         value = best.value
-    roster = frozenset(
-        (c, s) for c in everyone for s in master.columns[c][best.choice[c]][0]
-    )
+    roster = frozenset((c, s) for c in everyone for s in master.columns[c][best.choice[c]][0])
     keeps = value < HUGE / 2
     return Generated(
         _whole(bound),
