@@ -22,13 +22,10 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 
-from solver.colgen import WHOLE, Column, _Master, _Pricer
+from solver.colgen import WHOLE, Column, Rounds, _Master, _Pricer
 from solver.columnmip import best_columns
 
 EPSILON = 1e-6
-# a round: price these clinicians at these prices, add the columns that price below zero; returns
-# the columns added, the sum of their least priced costs and whether each has a roster
-Round = Callable[[Sequence[int], dict[tuple[int, int], float]], tuple[int, float, bool]]
 
 
 @dataclasses.dataclass
@@ -60,7 +57,7 @@ def score(master: _Master, choice: Sequence[int]) -> float:
 def search(
     master: _Master,
     pricers: Sequence[_Pricer],
-    round_: Round,
+    round_: Rounds,
     best: Best,
     until: float,
     aim: float,
@@ -75,7 +72,7 @@ def search(
     master's columns barred by the last node's decisions: call ``master.allow({})`` before using
     them."""
     everyone = list(range(master.problem.n_clinicians))
-    while aim <= highest and aim < best.value - 1 and time.perf_counter() < until:
+    while time.perf_counter() < until:
         stack: list[tuple[tuple[int, int, int], ...]] = [()]
         while stack and time.perf_counter() < until:
             decisions = stack.pop()
@@ -86,13 +83,15 @@ def search(
                 c, s = max(pairs, key=pairs.__getitem__)
                 stack.append((*decisions, (c, s, 0)))
                 stack.append((*decisions, (c, s, 1)))
-        aim += 1  # no roster at the aim below this node: aim a point higher
+        if stack or aim >= min(highest, best.value - 1):
+            break  # out of time, or every roster a point better than the best was looked for
+        aim += 1  # no roster at the aim: aim a point higher
 
 
 def _node(
     master: _Master,
     pricers: Sequence[_Pricer],
-    round_: Round,
+    round_: Rounds,
     best: Best,
     decisions: tuple[tuple[int, int, int], ...],
     everyone: list[int],

@@ -304,6 +304,45 @@ class _Master:
             var.SetUb(self.lp.infinity() if j == i else 0)
 
 
+class Rounds:
+    """Pricing rounds over a master and its clinicians' priced models, on a pool of threads."""
+
+    def __init__(
+        self, master: _Master, pricers: Sequence[_Pricer], pool: ThreadPoolExecutor, seed: int
+    ) -> None:
+        self.master, self.pricers, self.pool, self.seed = master, pricers, pool, seed
+        self.count = 0
+        self.lows: dict[int, float] = {}  # the last round's least priced cost per clinician
+
+    def __call__(
+        self, who: Sequence[int], prices: dict[tuple[int, int], float] | None
+    ) -> tuple[int, float, bool]:
+        """Price ``who`` at ``prices`` (None: at zero, before the first LP) and add the rosters
+        found that price below zero at the LP's own prices; returns the columns added, the sum
+        of each clinician's least priced cost (a lower bound) and whether a roster was found for
+        each."""
+        master = self.master
+        self.count += 1
+        asked = [master.price_of(c, prices or {}) for c in who]
+        out = list(
+            self.pool.map(
+                lambda k: self.pricers[who[k]].price(asked[k], self.seed), range(len(who))
+            )
+        )
+        added, lows = 0, 0.0
+        self.lows = {}
+        for k, (found, low, _) in enumerate(out):
+            c = who[k]
+            own = master.price_of(c)
+            for column, cost in found:
+                reduced = cost - sum(own(s) for s in column) - master.mu[c]
+                if prices is None or reduced < -1e-6:
+                    added += master.add(c, column, cost)
+            lows += low
+            self.lows[c] = low
+        return added, lows, all(found for found, _, _ in out)
+
+
 def generate(
     problem: ProblemData, root_until: float, dive_until: float, workers: int = 2, seed: int = 0
 ) -> Generated:
@@ -317,41 +356,15 @@ def generate(
     slices = _Slices(problem)
     pricers = [_Pricer(problem, slices, c) for c in range(problem.n_clinicians)]
     master = _Master(problem)
-    rounds = 0
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
-
-        def round_(
-            who: Sequence[int], prices: dict[tuple[int, int], float] | None
-        ) -> tuple[int, float, bool]:
-            """Price ``who`` at ``prices`` (None: at zero, before the first LP) and add the
-            rosters found that price below zero at the LP's own prices; returns the columns
-            added, the sum of each clinician's least priced cost (a lower bound) and whether a
-            roster was found for each."""
-            nonlocal rounds
-            rounds += 1
-            asked = [master.price_of(c, prices or {}) for c in who]
-            out = list(pool.map(lambda k: pricers[who[k]].price(asked[k], seed), range(len(who))))
-            added, lows = 0, 0.0
-            last_lows.clear()
-            for k, (found, low, _) in enumerate(out):
-                c = who[k]
-                own = master.price_of(c)
-                for column, cost in found:
-                    reduced = cost - sum(own(s) for s in column) - master.mu[c]
-                    if prices is None or reduced < -1e-6:
-                        added += master.add(c, column, cost)
-                lows += low
-                last_lows[c] = low
-            return added, lows, all(found for found, _, _ in out)
-
+        round_ = Rounds(master, pricers, pool, seed)
         everyone = list(range(problem.n_clinicians))
-        last_lows: dict[int, float] = {}  # the last round's least priced cost per clinician
         # the prices of the best bound and each clinician's least priced cost at them
         proof: tuple[dict[tuple[int, int], float], dict[int, float]] = ({}, {})
         _, _, whole = round_(everyone, None)
         if not whole:  # a clinician's own model found no roster in its limit
-            return Generated(None, None, None, rounds, 0, time.perf_counter() - start)
+            return Generated(None, None, None, round_.count, 0, time.perf_counter() - start)
         values = [master.solve()]
         center: dict[tuple[int, int], float] | None = None  # the prices of the best bound
         while True:
@@ -366,7 +379,7 @@ def generate(
             lagrangian = lows + master.rest(prices)
             if lagrangian > bound:
                 bound, center = lagrangian, prices
-                proof = (prices, dict(last_lows))
+                proof = (prices, dict(round_.lows))
             values.append(master.solve())
             if time.perf_counter() - start > root_until or (
                 len(values) > STALL and values[-1 - STALL] - values[-1] <= TAIL * abs(values[-1])
@@ -443,7 +456,7 @@ def generate(
         _whole(bound),
         roster if keeps else None,
         value if keeps else None,
-        rounds,
+        round_.count,
         master.size(),
         time.perf_counter() - start,
     )

@@ -1,0 +1,113 @@
+"""Branch and price after the dive, and the MIP over the generated columns, on tiny instances."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from factory import stall_instance
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_agreement import eligible_pairs, micro_instances
+from test_polish import _feasible_rosters, _names
+
+import solver.branch
+import solver.colgen
+from roster.check import check_roster
+from solver.branch import Best, score, search
+from solver.colgen import Rounds, _Master, _Pricer, generate
+from solver.columnmip import best_columns
+from solver.firstpass import _Slices
+from solver.polish import applies
+from solver.problem import build_problem
+
+
+def test_the_column_mip_picks_the_cheapest_combination_not_each_cheapest_column() -> None:
+    # Two clinicians of one role (0), sessions 0 and 1, each preferring one clinician: 10 per
+    # clinician short, 5 per clinician above. A's columns: {0} at 3, {1} at 6; B's: {0} at 0,
+    # {1} at 4. Both on 0: 3 + 0 + 5 (over on 0) + 10 (short on 1) = 18; A on 0, B on 1: 7;
+    # A on 1, B on 0: 6; both on 1: 6 + 4 + 5 + 10 = 25. Best: A's second, B's first, 6,
+    # from a start at the worst but one (18).
+    pieces = {
+        (0, 0): [(1, True, 10.0), (1, False, 5.0)],
+        (1, 0): [(1, True, 10.0), (1, False, 5.0)],
+    }
+    columns = [
+        [(frozenset({0}), 3), (frozenset({1}), 6)],
+        [(frozenset({0}), 0), (frozenset({1}), 4)],
+    ]
+    found = best_columns(columns, [0, 0], pieces, 10.0, start=[0, 0])
+    assert found == ([1, 0], 6, True)
+
+
+def test_the_column_mip_counts_teachers_on_their_own_row() -> None:
+    # One session (0) that needs 2 teachers, 7 per teacher short (row (0, -1)), and no role
+    # row. A's columns: {0} at 2 or nothing at 0; B's the same at 3 or 0. Nobody: 14; A alone:
+    # 2 + 7 = 9; B alone: 10; both: 5. Best: both, 5.
+    pieces = {(0, -1): [(2, True, 7.0)]}
+    columns = [
+        [(frozenset({0}), 2), (frozenset(), 0)],
+        [(frozenset({0}), 3), (frozenset(), 0)],
+    ]
+    assert best_columns(columns, [0, 1], pieces, 10.0) == ([0, 0], 5, True)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(micro_instances(), st.booleans())
+def test_the_search_with_no_limit_on_its_aim_finds_the_optimum(inst: Any, mip: bool) -> None:
+    # Random micro-instances, the optimum by enumerating every roster. The dive is made to fix
+    # each clinician to their costliest column, so that its roster is rarely the best. With no
+    # limit on how far above the bound it may aim, the search after the dive runs until no node
+    # can hold a roster a point better than its best: branch and price is exact, so the roster
+    # is an optimal one, and the checker scores it at its own figure. So it is with the MIP
+    # over the columns or without it (the search alone: its nodes' LPs and their rounding).
+    fix = _Master.fix
+
+    def costliest(master: _Master, c: int, _: int) -> None:
+        costs = [cost for _, cost, _ in master.columns[c]]
+        fix(master, c, max(range(len(costs)), key=costs.__getitem__))
+
+    problem = build_problem(inst)
+    assume(applies(problem))
+    pairs = eligible_pairs(inst)
+    assume(len(pairs) <= 9)
+    feasible = _feasible_rosters(inst, pairs)
+    assume(feasible)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solver.colgen, "AIM_SHARE", 1e9)
+        patch.setattr(_Master, "fix", costliest)
+        if not mip:
+            patch.setattr(solver.branch, "best_columns", lambda *_, **__: None)
+        generated = generate(problem, 10.0, 30.0)
+    best = min(cost for _, cost in feasible)
+    assert generated.roster is not None
+    report = check_roster(inst, _names(problem, generated.roster))
+    assert report.hard_violations == ()
+    assert report.objective == generated.objective == best
+
+
+def test_the_search_from_a_poor_roster_reaches_the_optimum_of_the_stall_instance() -> None:
+    # The stall instance (tests/factory.py): best A on T and B on M, cost 1 (A's missed want).
+    # The columns of a first round at zero prices: each clinician's least own cost, A on M and
+    # B off, which leaves T short (5). The search from that roster, with no MIP, finds the best
+    # in its nodes: the root's LP is whole at 1 once A's roster on T is priced in.
+    problem = build_problem(stall_instance())
+    master = _Master(problem)
+    pricers = [_Pricer(problem, _Slices(problem), c) for c in range(problem.n_clinicians)]
+    with ThreadPoolExecutor(2) as pool:
+        rounds = Rounds(master, pricers, pool, 0)
+        rounds([0, 1], None)
+        master.solve()
+        choice = [0] * problem.n_clinicians
+        best = Best(score(master, choice), choice)
+        assert best.value == 5
+        search(master, pricers, rounds, best, time.perf_counter() + 20, 0, 10)
+    assert best.value == 1
+    picked = {(c, s) for c in range(2) for s in master.columns[c][best.choice[c]][0]}
+    assert _names(problem, frozenset(picked)) == [("A", "T"), ("B", "M")]
