@@ -1,14 +1,15 @@
-"""Column generation alone on benchmark files: its proven bound, the dive's roster and the time.
+"""Column generation alone on benchmark files: its proven bound, its roster and the time.
 
     python scripts/bench_colgen.py data/benchmarks/curtois/Instance{5,6,7,8}.txt
     python scripts/bench_colgen.py FILE... --root 126 --dive 210 --workers 2
 
 `--root` and `--dive` are seconds from the start of the generation, as `roster solve` gives them
-with a time limit T and `--columns` share C: the rounds until 0.6 * C * T, the dive until C * T
-(the defaults are those of T = 60 s, C = 0.7). Prints, per file: the bound, the dive roster's cost
-in the master (the checker may score it lower: a roster found on a search's way can count a
-penalty above its least), the rounds of pricing, the columns found and the seconds; then the
-same as a Markdown table.
+with a time limit T and `--columns` share C: the rounds until 0.6 * C * T, the dive (and, when it
+ends early, the branch and price and the choice among the columns after it: solver/branch.py)
+until C * T (the defaults are those of T = 60 s, C = 0.7). Prints, per file: the bound, the
+roster's cost in the master (the checker may score it lower: a roster found on a search's way
+can count a penalty above its least), the rounds of pricing, the columns found and the seconds;
+then the same as a Markdown table.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def measure(path: str, root: float, dive: float, workers: int, seed: int) -> dic
         "instance": bench.name,
         "bound": generated.bound,
         "best known": BEST_KNOWN.get(bench.name),
-        "dive": None if generated.objective is None else round(generated.objective),
+        "roster": None if generated.objective is None else round(generated.objective),
         "checker": scored,
         "rounds": generated.rounds,
         "columns": generated.columns,
@@ -55,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+", help="benchmark files (Curtois format)")
     parser.add_argument("--root", type=float, default=25.2, help="rounds end by (s)")
-    parser.add_argument("--dive", type=float, default=42.0, help="the dive ends by (s)")
+    parser.add_argument("--dive", type=float, default=42.0, help="the dive and the search after it end by (s)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

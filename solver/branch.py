@@ -5,9 +5,10 @@ best: on Curtois Instance5, 1156 against the best known 1143 and a bound of 1141
 searches on, depth first: a node decides single assignments (clinician c works session s, or not),
 its LP is solved with columns generated under those decisions (each clinician's priced model has
 the decided sessions fixed), and it branches on the assignment the LP takes least, the branch that
-works it first. A node is pruned when its Lagrangian bound or its LP cannot
-beat the best roster known by a whole point (the objective is whole). Every node's LP is rounded
-(each clinician's roster the LP takes most) as a roster to beat; a node whose LP is whole is one.
+works it first. A node is pruned when its Lagrangian bound or its LP is above the aim (the bound
+plus 2 at first, a point higher each time the search runs out of nodes) or cannot beat the best
+roster known by a whole point (the objective is whole). Every node's LP is rounded (each
+clinician's roster the LP takes most) as a roster to beat; a node whose LP is whole is one.
 
 The search alone reaches whole LPs slowly (a roster has hundreds of assignments), but its nodes
 generate the rosters the best choice needs: the restricted master over every column found, as a
