@@ -56,7 +56,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+", help="benchmark files (Curtois format)")
     parser.add_argument("--root", type=float, default=25.2, help="rounds end by (s)")
-    parser.add_argument("--dive", type=float, default=42.0, help="the dive and the search after it end by (s)")
+    parser.add_argument(
+        "--dive", type=float, default=42.0, help="the dive and the search after it end by (s)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
