@@ -17,7 +17,8 @@ cost from below, proven or not, so every round gives a valid lower bound, the La
 its prices: the clinicians' least priced costs plus, per need row, the least of its penalties plus
 its price times the headcount. The roster comes from a dive: the clinicians whose LP roster is
 whole are fixed to it, and one more, the one closest to whole; columns are generated again for the
-others, and so on until every clinician has a roster.
+others, and so on until every clinician has a roster. When the dive ends early, solver/branch.py
+searches on for a better roster among more columns.
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ class _Master:
         return total
 
     def _rebuild(self) -> None:
+        """The same LP (columns, costs and bounds) in a new GLOP solver."""
         fresh = _Master(self.problem)
         for c, columns in enumerate(self.columns):
             for column, cost, var in columns:
@@ -347,9 +349,11 @@ def generate(
     problem: ProblemData, root_until: float, dive_until: float, workers: int = 2, seed: int = 0
 ) -> Generated:
     """Rounds of columns until none prices below zero, the LP's value stalls or ``root_until``
-    (seconds from now), then the dive, hurried to end by ``dive_until``. The bound holds whenever
-    a round ended; the roster is given when it keeps the hard cover rules. Raises RuntimeError
-    when the master's LP ends unsolved."""
+    (seconds from now), then the dive, hurried to end by ``dive_until``; when the dive ends
+    sooner above the bound, a branch and price and the best choice among all the columns found
+    (solver/branch.py) until ``dive_until``. The bound holds whenever a round ended; the roster
+    is given when it keeps the hard cover rules. Raises RuntimeError when the master's LP ends
+    unsolved."""
     from solver.branch import Best, best_choice, score, search  # branch.py uses this module
 
     start = time.perf_counter()
