@@ -49,10 +49,7 @@ def score(master: _Master, choice: Sequence[int]) -> float:
             for key in ((s, role), (s, -1)):
                 if key in master.pieces:
                     counts[key] = counts.get(key, 0) + 1
-    for key, pieces in master.pieces.items():
-        n = counts.get(key, 0)
-        total += sum(w * max(0, b - n if below else n - b) for b, below, w in pieces)
-    return total
+    return total + sum(master.penalty(key, counts.get(key, 0)) for key in master.pieces)
 
 
 def search(

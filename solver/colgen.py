@@ -254,11 +254,12 @@ class _Master:
             price = prices.get(key, 0.0)
             top = self.top[key]
             points = {0, top, *(min(top, b) for b, _, _ in pieces)}
-            total += min(
-                price * n + sum(w * max(0, b - n if below else n - b) for b, below, w in pieces)
-                for n in points
-            )
+            total += min(price * n + self.penalty(key, n) for n in points)
         return total
+
+    def penalty(self, key: tuple[int, int], n: int) -> float:
+        """The cover penalties of count row ``key`` at a headcount of ``n``."""
+        return sum(w * max(0, b - n if below else n - b) for b, below, w in self.pieces[key])
 
     def _rebuild(self) -> None:
         """The same LP (columns, costs and bounds) in a new GLOP solver."""

@@ -48,13 +48,12 @@ def best_columns(
     n_y = int(offsets[-1])
     key_list = sorted(pieces)
     key_index = {k: i for i, k in enumerate(key_list)}
-    n_pieces = sum(len(pieces[k]) for k in key_list)
-    costs = np.array([cost for cs in columns for _, cost in cs] + [0.0] * n_pieces, dtype=float)
+    # the columns' choices (0 or 1), then a gap (>= 0) per penalty, costed at its weight
     weights = [w for k in key_list for _, _, w in pieces[k]]
-    costs[n_y:] = weights
-    n = n_y + n_pieces
-    h.addCols(n, costs, np.zeros(n), np.full(n, highspy.kHighsInf), 0, [], [], [])
-    h.changeColsBounds(n_y, np.arange(n_y, dtype=np.int32), np.zeros(n_y), np.ones(n_y))
+    costs = np.array([cost for cs in columns for _, cost in cs] + weights, dtype=float)
+    n = len(costs)
+    bounds = np.concatenate([np.ones(n_y), np.full(n - n_y, highspy.kHighsInf)])
+    h.addCols(n, costs, np.zeros(n), bounds, 0, [], [], [])
     h.changeColsIntegrality(
         n_y, np.arange(n_y, dtype=np.int32), np.full(n_y, highspy.HighsVarType.kInteger)
     )

@@ -10,8 +10,8 @@ import pytest
 from factory import stall_instance
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_agreement import eligible_pairs, micro_instances
-from test_polish import _feasible_rosters, _names
+from test_agreement import micro_instances
+from test_polish import _names, _small_polishable
 
 import solver.branch
 import solver.colgen
@@ -20,7 +20,6 @@ from solver.branch import Best, score, search
 from solver.colgen import Rounds, _Master, _Pricer, generate
 from solver.columnmip import best_columns
 from solver.firstpass import _Slices
-from solver.polish import applies
 from solver.problem import build_problem
 
 
@@ -73,11 +72,7 @@ def test_the_search_with_no_limit_on_its_aim_finds_the_optimum(inst: Any, mip: b
         costs = [cost for _, cost, _ in master.columns[c]]
         fix(master, c, max(range(len(costs)), key=costs.__getitem__))
 
-    problem = build_problem(inst)
-    assume(applies(problem))
-    pairs = eligible_pairs(inst)
-    assume(len(pairs) <= 9)
-    feasible = _feasible_rosters(inst, pairs)
+    problem, feasible = _small_polishable(inst)
     assume(feasible)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(solver.colgen, "AIM_SHARE", 1e9)

@@ -6,14 +6,13 @@ from typing import Any
 
 import pytest
 from factory import doc, make, need, sess, stall_instance
-from hypothesis import HealthCheck, assume, given, settings
-from test_agreement import eligible_pairs, micro_instances
-from test_polish import _feasible_rosters, _names
+from hypothesis import HealthCheck, given, settings
+from test_agreement import micro_instances
+from test_polish import _names, _small_polishable
 
 import solver.solve
 from roster.check import check_roster
 from solver.colgen import _Master, generate
-from solver.polish import applies
 from solver.problem import build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
@@ -74,11 +73,7 @@ def test_the_bound_never_exceeds_the_optimum_and_the_roster_keeps_every_hard_rul
     # roster, when it gives one, keeps every hard rule, and the checker scores it between the
     # optimum and the dive's own figure (a roster's own penalties found by a model's search may
     # be counted above their least).
-    problem = build_problem(inst)
-    assume(applies(problem))
-    pairs = eligible_pairs(inst)
-    assume(len(pairs) <= 9)
-    feasible = _feasible_rosters(inst, pairs)
+    problem, feasible = _small_polishable(inst)
     generated = generate(problem, 10.0, 20.0)
     if not feasible:
         assert generated.roster is None

@@ -161,6 +161,17 @@ def _feasible_rosters(inst: Any, pairs: list[tuple[str, str]]) -> list[tuple[lis
     return found
 
 
+def _small_polishable(inst: Any) -> tuple[ProblemData, list[tuple[list[Any], int]]]:
+    """A micro-instance the polish (and column generation) applies to, small enough to
+    enumerate (at most 9 eligible pairs, else the example is discarded): its problem and every
+    roster that keeps every hard rule, with its cost."""
+    problem = build_problem(inst)
+    assume(applies(problem))
+    pairs = eligible_pairs(inst)
+    assume(len(pairs) <= 9)
+    return problem, _feasible_rosters(inst, pairs)
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -181,11 +192,7 @@ def test_the_polish_keeps_every_hard_rule_and_never_costs_more(
     monkeypatch.setattr(solver.polish, "STALL", 10)
     monkeypatch.setattr(solver.polish, "ROWS", (1, 2))
     monkeypatch.setattr(solver.polish, "WINDOW_SIZES", (1, 2))
-    problem = build_problem(inst)
-    assume(applies(problem))
-    pairs = eligible_pairs(inst)
-    assume(len(pairs) <= 9)
-    feasible = _feasible_rosters(inst, pairs)
+    problem, feasible = _small_polishable(inst)
     assume(feasible)
     roster, cost = data.draw(st.sampled_from(feasible))
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
