@@ -9,7 +9,9 @@ ends early, the branch and price and the choice among the columns after it: solv
 until C * T (the defaults are those of T = 60 s, C = 0.7). Prints, per file: the bound, the
 roster's cost in the master (the checker may score it lower: a roster found on a search's way
 can count a penalty above its least), the rounds of pricing, the columns found and the seconds;
-then the same as a Markdown table.
+then the same as a Markdown table. With `--trace`, first one line per round of pricing as it ends:
+its phase (root, dive or search), the seconds so far, the clinicians priced, the columns added and
+in all, the clinicians the dive has fixed and the LP value that priced it.
 """
 
 from __future__ import annotations
@@ -24,15 +26,25 @@ sys.path.insert(0, str(ROOT))
 
 from roster.cli_bench import BEST_KNOWN, markdown_table  # noqa: E402
 from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance  # noqa: E402
-from solver.colgen import generate  # noqa: E402
+from solver.colgen import RoundTrace, generate  # noqa: E402
 from solver.problem import build_problem  # noqa: E402
 
 
-def measure(path: str, root: float, dive: float, workers: int, seed: int) -> dict[str, object]:
+def show(step: RoundTrace) -> None:
+    print(
+        f"  {step.phase} {step.seconds:.1f}s priced {step.priced} added {step.added} "
+        f"columns {step.columns} fixed {step.fixed} lp {step.lp:.1f}",
+        flush=True,
+    )
+
+
+def measure(
+    path: str, root: float, dive: float, workers: int, seed: int, trace: bool = False
+) -> dict[str, object]:
     bench = read_benchmark(path)
     problem = build_problem(to_instance(bench))
     start = time.perf_counter()
-    generated = generate(problem, root, dive, workers, seed)
+    generated = generate(problem, root, dive, workers, seed, show if trace else None)
     seconds = time.perf_counter() - start
     scored: int | None = None
     if generated.roster is not None:
@@ -61,10 +73,11 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--trace", action="store_true", help="print each round of pricing")
     args = parser.parse_args()
     rows = []
     for path in args.files:
-        row = measure(path, args.root, args.dive, args.workers, args.seed)
+        row = measure(path, args.root, args.dive, args.workers, args.seed, args.trace)
         print(", ".join(f"{k} {v}" for k, v in row.items()), flush=True)
         rows.append(row)
     print()

@@ -66,6 +66,19 @@ class Generated:
     seconds: float
 
 
+@dataclasses.dataclass(frozen=True)
+class RoundTrace:
+    """One round of pricing, as ``generate``'s ``trace`` is given it."""
+
+    phase: str  # "root" (the rounds before the dive), "dive" or "search" (solver/branch.py)
+    seconds: float  # since the generation began
+    priced: int  # clinicians priced
+    added: int  # columns added
+    columns: int  # columns in the master after the round
+    fixed: int  # clinicians the dive has fixed
+    lp: float  # the value of the master's last LP before the round (nan: none yet)
+
+
 class _Pricer:
     """One clinician's own model, its objective their own penalties less the prices of cover."""
 
@@ -194,6 +207,7 @@ class _Master:
         self.fixed: dict[int, int] = {}
         self.prices: dict[tuple[int, int], float] = {}
         self.mu = [0.0] * problem.n_clinicians
+        self.value = math.nan  # the last LP's value
 
     def _count(self, s: int, role: int) -> Any:
         n = self.lp.NumVar(0, self.lp.infinity(), "")
@@ -243,7 +257,8 @@ class _Master:
             raise RuntimeError(f"the master LP ended {code}")
         self.prices = {key: row.dual_value() for key, row in self.rows.items()}
         self.mu = [row.dual_value() for row in self.one]
-        return float(self.objective.Value())
+        self.value = float(self.objective.Value())
+        return self.value
 
     def rest(self, prices: dict[tuple[int, int], float]) -> float:
         """The Lagrangian's part from the headcounts: per count row, the least of its penalties
@@ -316,6 +331,9 @@ class Rounds:
         self.master, self.pricers, self.pool, self.seed = master, pricers, pool, seed
         self.count = 0
         self.lows: dict[int, float] = {}  # the last round's least priced cost per clinician
+        self.phase = "root"
+        self.trace: Callable[[RoundTrace], None] | None = None
+        self.began = time.perf_counter()
 
     def __call__(
         self, who: Sequence[int], prices: dict[tuple[int, int], float] | None
@@ -343,17 +361,35 @@ class Rounds:
                     added += master.add(c, column, cost)
             lows += low
             self.lows[c] = low
+        if self.trace is not None:
+            self.trace(
+                RoundTrace(
+                    self.phase,
+                    time.perf_counter() - self.began,
+                    len(who),
+                    added,
+                    master.size(),
+                    len(master.fixed),
+                    master.value,
+                )
+            )
         return added, lows, all(found for found, _, _ in out)
 
 
 def generate(
-    problem: ProblemData, root_until: float, dive_until: float, workers: int = 2, seed: int = 0
+    problem: ProblemData,
+    root_until: float,
+    dive_until: float,
+    workers: int = 2,
+    seed: int = 0,
+    trace: Callable[[RoundTrace], None] | None = None,
 ) -> Generated:
     """Rounds of columns until none prices below zero, the LP's value stalls or ``root_until``
     (seconds from now), then the dive, hurried to end by ``dive_until``; when the dive ends
     sooner above the bound, a branch and price and the best choice among all the columns found
     (solver/branch.py) until ``dive_until``. The bound holds whenever a round ended; the roster
-    is given when it keeps the hard cover rules. Raises RuntimeError when the master's LP ends
+    is given when it keeps the hard cover rules. ``trace`` is given each round of pricing as it
+    ends (scripts/bench_colgen.py --trace). Raises RuntimeError when the master's LP ends
     unsolved."""
     from solver.branch import Best, best_choice, score, search  # branch.py uses this module
 
@@ -364,6 +400,7 @@ def generate(
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
         round_ = Rounds(master, pricers, pool, seed)
+        round_.began, round_.trace = start, trace
         everyone = list(range(problem.n_clinicians))
         # the prices of the best bound and each clinician's least priced cost at them
         proof: tuple[dict[tuple[int, int], float], dict[int, float]] = ({}, {})
@@ -396,6 +433,7 @@ def generate(
                 center = None  # the smoothed prices found nothing: the LP's own next
         value = values[-1]
         # the dive
+        round_.phase = "dive"
         lasted = 0.0  # the last round's seconds
         while len(master.fixed) < problem.n_clinicians:
             now = time.perf_counter() - start
@@ -442,6 +480,7 @@ def generate(
                 return cost - sum(own(s) for s in column) - least[c]
 
             best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
+            round_.phase = "search"
             search(
                 master,
                 pricers,

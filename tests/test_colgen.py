@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from test_polish import _names, _small_polishable
 
 import solver.solve
 from roster.check import check_roster
-from solver.colgen import _Master, generate
+from solver.colgen import RoundTrace, _Master, generate
 from solver.problem import build_problem
 from solver.result import SolveStatus
 from solver.solve import SolveParams, solve
@@ -29,6 +30,23 @@ def test_the_bound_and_the_dive_meet_at_the_optimum_of_the_stall_instance() -> N
     assert generated.objective == 1
     assert generated.roster is not None
     assert _names(problem, generated.roster) == [("A", "T"), ("B", "M")]
+
+
+def test_the_trace_gives_every_round_in_order() -> None:
+    # The stall instance: the first round prices both clinicians at zero prices, before any LP;
+    # the rounds after it are priced by an LP; the trace holds as many rounds as the generation
+    # counts, the columns it ends with and the phases in their order.
+    problem = build_problem(stall_instance())
+    steps: list[RoundTrace] = []
+    generated = generate(problem, 10.0, 20.0, trace=steps.append)
+    assert len(steps) == generated.rounds >= 2
+    assert (steps[0].phase, steps[0].priced, steps[0].fixed) == ("root", 2, 0)
+    assert math.isnan(steps[0].lp) and not any(math.isnan(step.lp) for step in steps[1:])
+    assert steps[-1].columns == generated.columns
+    order = ["root", "dive", "search"]
+    phases = [order.index(step.phase) for step in steps]
+    assert phases == sorted(phases)
+    assert all(a.seconds <= b.seconds for a, b in zip(steps, steps[1:], strict=False))
 
 
 def test_a_need_rows_part_of_the_lagrangian_is_its_least_over_the_headcounts() -> None:
