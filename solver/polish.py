@@ -40,7 +40,12 @@ WINDOWS = (7, 10, 14)  # window lengths, in days
 # 7,280 pairs) one step took 2.3 s to build and solve and 3 steps of 58 found better, where
 # CP-SAT's own search from the pass's roster goes much further
 FREE = 1000
-STALL = 50  # groups in a row whose rosters stayed as they were: the search stops
+# groups in a row whose rosters stayed as they were, at least, or so many per clinician if more:
+# the search stops and CP-SAT's last solve has the time left. Per clinician, as each group is drawn
+# around one clinician: from a dive's roster of Curtois Instance8 (1525), 137 groups in a row
+# changed nothing before one took it to 1437, and in 18 s the polish and CP-SAT ended at 1503
+# stopping after 50, at 1422 after 150; Instance7 (20 clinicians) 1059 both ways.
+STALL, STALL_EACH = 50, 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,11 +92,11 @@ def polish(
     halt: threading.Event | None = None,
 ) -> Polished:
     """Re-solve groups of clinicians within ``seconds``, or until STALL groups in a row changed
-    nothing, and return the roster; ``chosen`` must keep every hard rule (the groups' models are
-    built around it). Groups are drawn from a generator seeded with ``seed``: half of the steps
-    two or three clinicians over the whole horizon, half six to twelve over one to two weeks;
-    each group a clinician and partners who share a session with them. ``halt``: set, the search
-    stops after the group under way (at most LIMIT seconds)."""
+    nothing (STALL_EACH per clinician if more), and return the roster; ``chosen`` must keep every
+    hard rule (the groups' models are built around it). Groups are drawn from a generator seeded
+    with ``seed``: half of the steps two or three clinicians over the whole horizon, half six to
+    twelve over one to two weeks; each group a clinician and partners who share a session with
+    them. ``halt``: set, the search stops after the group under way (at most LIMIT seconds)."""
     start = time.perf_counter()
     state = _Pass(problem, workers, seed, soften=False)
     state.halt = halt
@@ -102,7 +107,8 @@ def polish(
     days = 1 + max((s.day for s in problem.sessions), default=0)
     tries = moves = still = 0
     longest = 0.0  # the longest step so far: no step starts that could end after the limit
-    while n and still < STALL and not state.halted():
+    stall = max(STALL, STALL_EACH * n)
+    while n and still < stall and not state.halted():
         step_start = time.perf_counter()
         left = seconds - (step_start - start)
         if left < max(0.1, longest):

@@ -16,7 +16,7 @@ from test_agreement import eligible_pairs, micro_instances
 import solver.polish
 from roster.check import check_roster
 from solver.firstpass import _Pass, first_pass
-from solver.polish import STALL, applies, polish
+from solver.polish import STALL, STALL_EACH, applies, polish
 from solver.problem import ProblemData, build_problem
 
 
@@ -38,6 +38,27 @@ def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
     report = check_roster(inst, _names(problem, polished.assignments))
     assert not report.hard_violations
     assert report.objective == 1
+
+
+@pytest.mark.parametrize("n", [5, 12])
+def test_the_polish_stops_after_so_many_groups_in_a_row_per_clinician(n: int) -> None:
+    # n doctors, each the only one of their specialty, each wanted on one session of it (5 per
+    # shortfall): the roster with each on their own session costs 0 and every group, a doctor
+    # alone (nobody shares a session with them), finds it again. The search stops after
+    # max(STALL, STALL_EACH * n) groups in a row that changed nothing: 50 for 5 doctors, 60 for 12.
+    inst = make(
+        [doc(f"D{i}", specialties=f"s{i}") for i in range(n)],
+        [sess(f"S{i}", day=i % 5, specialty=f"s{i}") for i in range(n)],
+        needs=[need(f"S{i}", 0, 1, 1) for i in range(n)],
+        rules={"cover_preferred": {"weight": 5}},
+    )
+    problem = build_problem(inst)
+    chosen = [(i, i) for i in range(n)]
+    assert _names(problem, chosen) == sorted((f"D{i}", f"S{i}") for i in range(n))
+    polished = polish(problem, chosen, 60.0)
+    assert polished.assignments == frozenset(chosen)
+    assert (polished.moves, polished.tries) == (0, max(STALL, STALL_EACH * n))
+    assert polished.tries == {5: 50, 12: 60}[n]
 
 
 def test_a_halted_polish_tries_no_group() -> None:
