@@ -326,14 +326,22 @@ class Rounds:
     """Pricing rounds over a master and its clinicians' priced models, on a pool of threads."""
 
     def __init__(
-        self, master: _Master, pricers: Sequence[_Pricer], pool: ThreadPoolExecutor, seed: int
+        self,
+        master: _Master,
+        pricers: Sequence[_Pricer],
+        pool: ThreadPoolExecutor,
+        seed: int,
+        trace: Callable[[RoundTrace], None] | None = None,
+        began: float | None = None,
     ) -> None:
+        """``trace`` is given each round as it ends, its seconds counted from ``began``
+        (time.perf_counter(); None: now)."""
         self.master, self.pricers, self.pool, self.seed = master, pricers, pool, seed
         self.count = 0
         self.lows: dict[int, float] = {}  # the last round's least priced cost per clinician
-        self.phase = "root"
-        self.trace: Callable[[RoundTrace], None] | None = None
-        self.began = time.perf_counter()
+        self.phase = "root"  # what the rounds are for: "root", "dive" or "search", for the trace
+        self.trace = trace
+        self.began = time.perf_counter() if began is None else began
 
     def __call__(
         self, who: Sequence[int], prices: dict[tuple[int, int], float] | None
@@ -399,8 +407,7 @@ def generate(
     master = _Master(problem)
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        round_ = Rounds(master, pricers, pool, seed)
-        round_.began, round_.trace = start, trace
+        round_ = Rounds(master, pricers, pool, seed, trace, start)
         everyone = list(range(problem.n_clinicians))
         # the prices of the best bound and each clinician's least priced cost at them
         proof: tuple[dict[tuple[int, int], float], dict[int, float]] = ({}, {})
