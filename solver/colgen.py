@@ -51,6 +51,7 @@ MIP_FIRST, MIP_LAST = 0.15, 0.3
 # the search first looks for rosters this far above the bound, and at most this far or this share
 # of the bound above it (solver/branch.py)
 AIM, AIM_SHARE = 2, 0.005
+SUPPORT_LIMIT = 5.0  # CP-SAT's deterministic seconds for a roster of the LP's support
 Column = frozenset[int]  # the sessions of a roster
 
 
@@ -154,6 +155,22 @@ class _Pricer:
                 break
             self.with_lp = True  # the default search did not prove it: with LP from now on
         return found, bound, code == cp_model.OPTIMAL
+
+    def cost(self, column: Column, seed: int) -> int | None:
+        """The clinician's own penalties for working exactly ``column`` (None: it breaks one of
+        their hard rules, or was not settled)."""
+        proto = self.built.model.proto.variables
+        saved = [tuple(proto[x.index].domain) for _, x in self.xs]
+        for s, x in self.xs:
+            domain = proto[x.index].domain
+            domain[0] = domain[1] = int(s in column)
+        try:
+            found, _, proven = self.price(lambda s: 0.0, seed)
+        finally:
+            for (_, x), (low, high) in zip(self.xs, saved, strict=True):
+                domain = proto[x.index].domain
+                domain[0], domain[1] = low, high
+        return found[-1][1] if found and proven else None
 
 
 class _Master:
@@ -400,6 +417,7 @@ def generate(
     ends (scripts/bench_colgen.py --trace). Raises RuntimeError when the master's LP ends
     unsolved."""
     from solver.branch import Best, best_choice, score, search  # branch.py uses this module
+    from solver.rens import Support, supported  # so does rens.py
 
     start = time.perf_counter()
     slices = _Slices(problem)
@@ -442,6 +460,9 @@ def generate(
         # the dive
         round_.phase = "dive"
         lasted = 0.0  # the last round's seconds
+        target = _whole(bound)
+        support: Support | None = None  # the whole model, built at the first use
+        found: Best | None = None  # the best roster of the LP's support
         while len(master.fixed) < problem.n_clinicians:
             now = time.perf_counter() - start
             free = [c for c in everyone if c not in master.fixed]
@@ -471,10 +492,21 @@ def generate(
                 lasted = time.perf_counter() - began
                 if not added or time.perf_counter() - start > step:
                     break
+            if free and target is not None and SUPPORT_LIMIT > 0:
+                # a roster from the LP's support: the dive's last fixings lose what the LP
+                # promised (solver/rens.py)
+                began = time.perf_counter()
+                if support is None:
+                    support = Support(problem, workers, seed)
+                found = supported(master, pricers, support, target, found, SUPPORT_LIMIT, seed)
+                lasted += time.perf_counter() - began
+                if trace is not None:
+                    print(f"support {time.perf_counter()-start:.1f}s lp {master.value:.1f} found {None if found is None else found.value} open {support.open} took {time.perf_counter()-began:.1f}", flush=True)
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice)
+        if found is not None and found.value < best.value:
+            best = found
         remaining = dive_until - (time.perf_counter() - start)
-        target = _whole(bound)
         if remaining > 1 and target is not None and target < best.value:
             # the dive ended early: branch and price for more rosters near the best, between a
             # first choice among the columns (a roster to prune the search with) and the last
@@ -488,6 +520,20 @@ def generate(
 
             best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
             round_.phase = "search"
+
+            def improve(best: Best) -> None:
+                """The roster of the search node's LP support, when it is better."""
+                nonlocal support
+                if SUPPORT_LIMIT > 0:
+                    if support is None:
+                        support = Support(problem, workers, seed)
+                    began = time.perf_counter()
+                    got = supported(master, pricers, support, target, best, SUPPORT_LIMIT, seed)
+                    if trace is not None:
+                        print(f"node-support {time.perf_counter()-start:.1f}s lp {master.value:.1f} best {best.value} got {None if got is None else got.value} open {support.open} took {time.perf_counter()-began:.1f}", flush=True)
+                    if got is not None and got is not best:
+                        best.value, best.choice = got.value, got.choice
+
             search(
                 master,
                 pricers,
@@ -497,6 +543,7 @@ def generate(
                 target + AIM,
                 target + max(AIM, math.ceil(AIM_SHARE * abs(target))),
                 seed,
+                improve,
             )
             remaining = dive_until - (time.perf_counter() - start)
             best_choice(master, best, remaining, workers, seed, gap, bound)
