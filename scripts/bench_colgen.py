@@ -11,7 +11,9 @@ roster's cost in the master (the checker may score it lower: a roster found on a
 can count a penalty above its least), the rounds of pricing, the columns found and the seconds;
 then the same as a Markdown table. With `--trace`, first one line per round of pricing as it ends:
 its phase (root, dive or search), the seconds so far, the clinicians priced, the columns added and
-in all, the clinicians the dive has fixed and the LP value that priced it.
+in all, the clinicians the dive has fixed and the LP value that priced it; and after each step of
+the dive, a support line: the LP's value, the assignments it takes in part and the best roster of
+the LP's support so far (solver/rens.py; nan: none yet).
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from solver.problem import build_problem  # noqa: E402
 
 
 def show(step: RoundTrace) -> None:
+    if step.phase == "support":
+        print(
+            f"  support {step.seconds:.1f}s fixed {step.fixed} lp {step.lp:.1f} "
+            f"open {step.open} roster {step.roster:.0f}",
+            flush=True,
+        )
+        return
     print(
         f"  {step.phase} {step.seconds:.1f}s priced {step.priced} added {step.added} "
         f"columns {step.columns} fixed {step.fixed} lp {step.lp:.1f}",

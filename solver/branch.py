@@ -61,7 +61,6 @@ def search(
     aim: float,
     highest: float,
     seed: int = 0,
-    improve: Callable[[Best], None] | None = None,
 ) -> None:
     """Depth-first branch and price until ``until`` (time.perf_counter()); improves ``best`` in
     place. Nodes whose bound is above ``aim`` are pruned as well: the search keeps near the
@@ -77,9 +76,7 @@ def search(
             decisions = stack.pop()
             best.nodes += 1
             cutoff = min(aim, best.value - 1) + EPSILON
-            pairs = _node(
-                master, pricers, round_, best, decisions, everyone, until, seed, cutoff, improve
-            )
+            pairs = _node(master, pricers, round_, best, decisions, everyone, until, seed, cutoff)
             if pairs:
                 c, s = _pick(pairs)
                 stack.append((*decisions, (c, s, 0)))
@@ -107,7 +104,6 @@ def _node(
     until: float,
     seed: int,
     cutoff: float,
-    improve: Callable[[Best], None] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Solve one node; returns the assignments its LP takes in part (empty: pruned, whole or out
     of time)."""
@@ -136,8 +132,6 @@ def _node(
             return {}
     if value > cutoff:
         return {}
-    if improve is not None:
-        improve(best)  # a roster from the node's LP (the LP may be solved again with its columns)
     # the LP's rounding, and the assignments it takes in part
     choice = []
     pairs: dict[tuple[int, int], float] = {}

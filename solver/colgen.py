@@ -69,15 +69,22 @@ class Generated:
 
 @dataclasses.dataclass(frozen=True)
 class RoundTrace:
-    """One round of pricing, as ``generate``'s ``trace`` is given it."""
+    """One round of pricing, or one look at the LP's support (phase "support"), as
+    ``generate``'s ``trace`` is given it."""
 
-    phase: str  # "root" (the rounds before the dive), "dive" or "search" (solver/branch.py)
+    # "root" (the rounds before the dive), "dive", "search" (solver/branch.py) or "support"
+    # (solver/rens.py: a step of the dive ended)
+    phase: str
     seconds: float  # since the generation began
     priced: int  # clinicians priced
     added: int  # columns added
     columns: int  # columns in the master after the round
     fixed: int  # clinicians the dive has fixed
     lp: float  # the value of the master's last LP before the round (nan: none yet)
+    # phase "support": the assignments the LP takes in part (left open; the support model is
+    # solved when there are at most solver.rens.OPEN), and the best roster of a support so far
+    open: int = 0
+    roster: float = math.nan
 
 
 class _Pricer:
@@ -462,7 +469,8 @@ def generate(
         lasted = 0.0  # the last round's seconds
         target = _whole(bound)
         support: Support | None = None  # the whole model, built at the first use
-        found: Best | None = None  # the best roster of the LP's support
+        # the best roster of the LP's support: its objective and pairs
+        found: tuple[float, frozenset[tuple[int, int]]] | None = None
         while len(master.fixed) < problem.n_clinicians:
             now = time.perf_counter() - start
             free = [c for c in everyone if c not in master.fixed]
@@ -493,21 +501,43 @@ def generate(
                 if not added or time.perf_counter() - start > step:
                     break
             if free and target is not None and SUPPORT_LIMIT > 0:
-                # a roster from the LP's support: the dive's last fixings lose what the LP
-                # promised (solver/rens.py)
+                # a roster from the LP's support (solver/rens.py): the dive's last fixings lose
+                # what the LP promised. Its columns are kept out of the master: the search
+                # after the dive goes as it would without it
                 began = time.perf_counter()
                 if support is None:
                     support = Support(problem, workers, seed)
-                found = supported(master, pricers, support, target, found, SUPPORT_LIMIT, seed)
-                lasted += time.perf_counter() - began
+                below = math.inf if found is None else found[0]
+                got = supported(
+                    master,
+                    pricers,
+                    support,
+                    target,
+                    below,
+                    SUPPORT_LIMIT,
+                    seed,
+                    start + dive_until - began,
+                )
+                found = found if got is None else got
                 if trace is not None:
-                    print(f"support {time.perf_counter()-start:.1f}s lp {master.value:.1f} found {None if found is None else found.value} open {support.open} took {time.perf_counter()-began:.1f}", flush=True)
+                    trace(
+                        RoundTrace(
+                            "support",
+                            time.perf_counter() - start,
+                            0,
+                            0,
+                            master.size(),
+                            len(master.fixed),
+                            master.value,
+                            support.open,
+                            math.nan if found is None else found[0],
+                        )
+                    )
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice)
-        if found is not None and found.value < best.value:
-            best = found
+        below = math.inf if found is None else found[0]
         remaining = dive_until - (time.perf_counter() - start)
-        if remaining > 1 and target is not None and target < best.value:
+        if remaining > 1 and target is not None and target < min(best.value, below):
             # the dive ended early: branch and price for more rosters near the best, between a
             # first choice among the columns (a roster to prune the search with) and the last
             at, least = proof
@@ -520,20 +550,6 @@ def generate(
 
             best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
             round_.phase = "search"
-
-            def improve(best: Best) -> None:
-                """The roster of the search node's LP support, when it is better."""
-                nonlocal support
-                if SUPPORT_LIMIT > 0:
-                    if support is None:
-                        support = Support(problem, workers, seed)
-                    began = time.perf_counter()
-                    got = supported(master, pricers, support, target, best, SUPPORT_LIMIT, seed)
-                    if trace is not None:
-                        print(f"node-support {time.perf_counter()-start:.1f}s lp {master.value:.1f} best {best.value} got {None if got is None else got.value} open {support.open} took {time.perf_counter()-began:.1f}", flush=True)
-                    if got is not None and got is not best:
-                        best.value, best.choice = got.value, got.choice
-
             search(
                 master,
                 pricers,
@@ -543,12 +559,13 @@ def generate(
                 target + AIM,
                 target + max(AIM, math.ceil(AIM_SHARE * abs(target))),
                 seed,
-                improve,
             )
             remaining = dive_until - (time.perf_counter() - start)
             best_choice(master, best, remaining, workers, seed, gap, bound)
         value = best.value
     roster = frozenset((c, s) for c in everyone for s in master.columns[c][best.choice[c]][0])
+    if found is not None and found[0] < value:
+        value, roster = found
     keeps = value < HUGE / 2
     return Generated(
         _whole(bound),

@@ -1,31 +1,35 @@
 """Rosters from the LP's support: the whole model kept to the assignments the master's LP uses.
 
 Column generation's LP (solver/colgen.py) is tight on the Curtois instances (Instance8: 1296.6
-against the best known 1300), but its dive fixes whole rosters one clinician at a time, and the
+against the best known 1300), but its dive fixes whole rosters one clinician at a time, and its
 last fixings lose what the LP promised: Instance8's dives end 100 to 200 points above the bound.
-Here, at a step of the dive, the LP's assignments are summed per clinician and session: an
-assignment no column in the LP's solution holds is barred, one every such column holds is fixed,
-and CP-SAT solves the whole model over the rest (a relaxation enforced neighbourhood). On
-Instance8, 200 to 300 assignments stay open; the model is solved in under a second, and from the
-dive's LPs of 1303.6 to 1310 it gave rosters of 1310 to 1312, where the dive ended at 1518.
+So after each step of the dive the LP's assignments are summed per clinician and session: an
+assignment no column of the LP's solution holds is barred, one it takes whole is fixed, and
+CP-SAT solves the whole model over the rest (a relaxation enforced neighbourhood search), when at
+most ``OPEN`` are left open. On Instance8 that is some 200 to 300 assignments after two thirds
+of the dive; the model is solved in 0.2 to 4 s, and from LPs of 1303.6 to 1310 it gave rosters of
+1310 to 1312 where the dive went on to 1518.
 
-Each clinician's roster is feasible in the restricted model (any column the LP uses keeps the
-bars and the fixings), so a roster always exists; the search is cut off at the best roster known
-less a point, so a call that finds nothing ends as soon as CP-SAT proves that.
+Any column the LP uses keeps its clinician's own rules, the bars and the fixings, so where the
+cover rules are soft a roster always exists. The model is cut off at the best roster found so far
+less a point (the objective is whole), so a call that cannot beat it ends as soon as CP-SAT
+proves that.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.branch import Best, score
 from solver.colgen import _Master, _Pricer
 from solver.problem import ProblemData
 
 EPSILON = 1e-6
+# the most assignments left open for the support model to be solved: on Curtois Instances 5 to 8
+# the model took 0.2 to 4 s with 200 to 300 open, and 5 s without an answer as good with 320 to 470
 OPEN = 300
 
 
@@ -44,7 +48,10 @@ class Support:
         self.cut = model.add(objective >= 0).index
         self.top = model.proto.constraints[self.cut].linear.domain[1]
         proto = model.proto.variables
-        self.domains = {pair: tuple(proto[var.index].domain) for pair, var in self.built.variables.x.items()}
+        self.domains = {
+            pair: tuple(proto[var.index].domain) for pair, var in self.built.variables.x.items()
+        }
+        self.open = 0  # the assignments the last call left open
 
     def __call__(
         self,
@@ -52,6 +59,7 @@ class Support:
         bound: int,
         below: float,
         limit: float,
+        seconds: float = math.inf,
     ) -> tuple[frozenset[tuple[int, int]], bool] | None:
         """The best roster costing less than ``below`` among those that work only assignments
         ``taken`` holds (clinician, session -> the LP's share) and every one it takes whole;
@@ -81,6 +89,7 @@ class Support:
         solver = cp_model.CpSolver()
         self.params.apply(solver.parameters)
         solver.parameters.max_deterministic_time = limit
+        solver.parameters.max_time_in_seconds = max(0.1, min(seconds, 1e9))
         code = solver.solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
@@ -96,7 +105,7 @@ def shares(columns: Iterable[tuple[int, Iterable[int], float]]) -> dict[tuple[in
     for c, sessions, share in columns:
         if share > EPSILON:
             for s in sessions:
-                taken[c, s] = taken.get(c, 0.0) + share
+                taken[c, s] = taken.get((c, s), 0.0) + share
     return taken
 
 
@@ -105,41 +114,39 @@ def supported(
     pricers: Sequence[_Pricer],
     support: Support,
     bound: int,
-    found: Best | None,
+    below: float,
     limit: float,
     seed: int,
-) -> Best | None:
-    """The roster of the master LP's support (``support``), when it beats ``found``: its columns
-    are added to the master (each priced at its clinician's own penalties) and the LP solved
-    again. Returns the better of the two."""
-    below = math.inf if found is None else found.value
+    seconds: float = math.inf,
+) -> tuple[float, frozenset[tuple[int, int]]] | None:
+    """The roster of the master LP's support (``support``) when it costs less than ``below``:
+    its objective (each clinician's own penalties and the cover penalties, as the master counts
+    them) and its (clinician, session) pairs; None when none was found. The master is left as
+    it is."""
     if master.value >= below - 1:
-        return found  # the LP promises no roster a point better
+        return None  # the LP promises no roster a point better
     taken = shares(
         (c, column, var.solution_value())
         for c, columns in enumerate(master.columns)
         for column, _, var in columns
     )
-    got = support(taken, bound, below, limit)
+    got = support(taken, bound, below, limit, seconds)
     if got is None:
-        return found
+        return None
     roster, _ = got
     sessions: list[set[int]] = [set() for _ in master.columns]
     for c, s in roster:
         sessions[c].add(s)
-    choice = []
-    added = False
+    total = 0.0
+    counts: Counter[tuple[int, int]] = Counter()
     for c, worked in enumerate(sessions):
-        column = frozenset(worked)
-        index = next((i for i, (col, _, _) in enumerate(master.columns[c]) if col == column), None)
-        if index is None:
-            cost = pricers[c].cost(column, seed)
-            if cost is None:
-                return found
-            master.add(c, column, cost)
-            index, added = len(master.columns[c]) - 1, True
-        choice.append(index)
-    if added:
-        master.solve()
-    value = score(master, choice)
-    return Best(value, choice) if value < below - EPSILON else found
+        cost = pricers[c].cost(frozenset(worked), seed)
+        if cost is None:
+            return None
+        total += cost
+        role = master.problem.clinicians[c].role
+        for s in worked:
+            counts[s, role] += 1
+            counts[s, -1] += 1
+    total += sum(master.penalty(key, counts[key]) for key in master.pieces)
+    return (total, roster) if total < below - EPSILON else None
