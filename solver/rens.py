@@ -44,9 +44,11 @@ class Support:
         model = self.built.model
         terms = [(w, var) for ts in self.built.terms.values() for w, var in ts]
         objective = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [w for w, _ in terms])
-        # its domain is set by each call: from the bound to the best roster known less a point
+        # its domain is set by each call: from the bound to the best roster known less a point.
+        # The constraint holds the objective less its constant part (the terms that are whole
+        # numbers): its domain is shifted by that, as the domain built from ``>= 0`` shows
         self.cut = model.add(objective >= 0).index
-        self.top = model.proto.constraints[self.cut].linear.domain[1]
+        self.shift, self.top = model.proto.constraints[self.cut].linear.domain
         proto = model.proto.variables
         self.domains = {
             pair: tuple(proto[var.index].domain) for pair, var in self.built.variables.x.items()
@@ -85,7 +87,8 @@ class Support:
         if top < bound:
             return None
         domain = proto.constraints[self.cut].linear.domain
-        domain[0], domain[1] = bound, top
+        domain[0] = bound + self.shift
+        domain[1] = top + self.shift if below < math.inf else self.top
         solver = cp_model.CpSolver()
         self.params.apply(solver.parameters)
         solver.parameters.max_deterministic_time = limit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factory import stall_instance
+from factory import doc, make, need, sess, stall_instance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_agreement import micro_instances
@@ -45,6 +45,26 @@ def test_the_support_model_keeps_the_fixed_and_the_barred_assignments() -> None:
     assert _names(problem, got[0]) == [("A", "T"), ("B", "M")]
     assert support(taken, 0, 1, 10.0) is None
     assert support.open == 1
+
+
+def test_the_cut_off_holds_the_objectives_constant_part() -> None:
+    # Session S1 prefers two doctors (1 per doctor short) and only B may work it: the objective
+    # is 2 less B's assignment, a constant part of 2. With B on S1 open the best is B on it, 1;
+    # with a roster below 2 asked for, the same; below 1, none.
+    inst = make(
+        [doc("A", privileges="HSK"), doc("B", privileges="QMH")],
+        [sess("S0"), sess("S1", site="QMH")],
+        needs=[need("S0", 0, 0, 0), need("S1", 1, 2, 2)],
+        rules={"cover_preferred": {"weight": 1}},
+    )
+    problem = build_problem(inst)
+    support = Support(problem, 1, 0)
+    taken = _pairs(problem, [("B", "S1", 0.5)])
+    for below in (math.inf, 2):
+        got = support(taken, 0, below, 10.0)
+        assert got is not None
+        assert (_names(problem, got[0]), got[1]) == ([("B", "S1")], True)
+    assert support(taken, 0, 1, 10.0) is None
 
 
 def test_a_columns_own_cost_is_its_clinicians_penalties_or_none_when_it_breaks_a_rule() -> None:
