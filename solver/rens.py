@@ -66,8 +66,9 @@ class Support:
         """The best roster costing less than ``below`` among those that work only assignments
         ``taken`` holds (clinician, session -> the LP's share) and every one it takes whole;
         ``bound`` is a proven lower bound of the objective, ``limit`` CP-SAT's deterministic
-        time. Returns the roster and whether it is the best of those, or None when none was
-        found."""
+        time, ``seconds`` its wall time at most. Returns the roster and whether it is the best
+        of those, or None when none was found or more than ``OPEN`` assignments are open (the
+        count is left in ``open``)."""
         model = self.built.model
         proto = model.proto
         self.open = sum(1 for share in taken.values() if EPSILON < share < 1 - EPSILON)
@@ -127,7 +128,8 @@ def supported(
     them) and its (clinician, session) pairs; None when none was found. The master is left as
     it is."""
     if master.value >= below - 1:
-        return None  # the LP promises no roster a point better
+        # once no column prices below zero, no roster of the support costs less than the LP
+        return None
     taken = shares(
         (c, column, var.solution_value())
         for c, columns in enumerate(master.columns)
