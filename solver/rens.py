@@ -1,14 +1,14 @@
 """Rosters from the LP's support: the whole model kept to the assignments the master's LP uses.
 
 Column generation's LP (solver/colgen.py) is tight on the Curtois instances (Instance8: 1296.6
-against the best known 1300), but its dive fixes whole rosters one clinician at a time, and its
-last fixings lose what the LP promised: Instance8's dives end 100 to 200 points above the bound.
-So after each step of the dive the LP's assignments are summed per clinician and session: an
-assignment no column of the LP's solution holds is barred, one it takes whole is fixed, and
-CP-SAT solves the whole model over the rest (a relaxation enforced neighbourhood search), when at
-most ``OPEN`` are left open. On Instance8 that is some 200 to 300 assignments after two thirds
-of the dive; the model is solved in 0.2 to 4 s, and from LPs of 1303.6 to 1310 it gave rosters of
-1310 to 1312 where the dive went on to 1518.
+against the best known 1300), but its dive fixes whole rosters one clinician at a time, and its last
+fixings lose what the LP promised: Instance8's dives end 100 to 200 points above the bound. So after
+each step of the dive the LP's assignments are summed per clinician and session: an assignment no
+column of the LP's solution holds is barred, one it takes whole is fixed, and CP-SAT solves the
+whole model over the rest (a relaxation enforced neighbourhood search), when at most ``OPEN`` are
+left open, or ``OPEN_SHARE`` of the support on a larger instance. On Instance8 that is some 200 to
+300 assignments after two thirds of the dive; the model is solved in 0.2 to 4 s, and from LPs of
+1303.6 to 1310 it gave rosters of 1310 to 1312 where the dive went on to 1518.
 
 Any column the LP uses keeps its clinician's own rules, the bars and the fixings, so where the
 cover rules are soft a roster always exists. The model is cut off at the best roster found so far
@@ -28,9 +28,12 @@ from solver.colgen import _Master, _Pricer
 from solver.problem import ProblemData
 
 EPSILON = 1e-6
-# the most assignments left open for the support model to be solved: on Curtois Instances 5 to 8
-# the model took 0.2 to 4 s with 200 to 300 open, and 5 s without an answer as good with 320 to 470
-OPEN = 300
+# the most assignments left open for the support model to be solved, OPEN or this share of the
+# support's assignments: on Curtois Instances 5 to 8 the model took 0.2 to 4 s with 200 to 300
+# open (up to about 45 % of the support) and gave no answer as good in 5 s with 320 to 470 (49 to
+# 64 %); on Instance15, whose support holds 1,300 assignments, 588 open (44 %) gave 3937 in 2.8 s
+# where 300 open came only four clinicians before the dive's end
+OPEN, OPEN_SHARE = 300, 0.45
 
 
 class Support:
@@ -67,12 +70,14 @@ class Support:
         ``taken`` holds (clinician, session -> the LP's share) and every one it takes whole;
         ``bound`` is a proven lower bound of the objective, ``limit`` CP-SAT's deterministic
         time, ``seconds`` its wall time at most. Returns the roster and whether it is the best
-        of those, or None when none was found or more than ``OPEN`` assignments are open (the
-        count is left in ``open``)."""
+        of those, or None when none was found or too many assignments are open (more than
+        ``OPEN`` and than ``OPEN_SHARE`` of those ``taken`` holds; the count is left in
+        ``open``)."""
         model = self.built.model
         proto = model.proto
         self.open = sum(1 for share in taken.values() if EPSILON < share < 1 - EPSILON)
-        if self.open > OPEN:
+        used = sum(1 for share in taken.values() if share > EPSILON)
+        if self.open > max(OPEN, OPEN_SHARE * used):
             return None
         for pair, var in self.built.variables.x.items():
             share = taken.get(pair, 0.0)
