@@ -38,18 +38,8 @@ class Best:
 
 def score(master: _Master, choice: Sequence[int]) -> float:
     """The objective of one column per clinician: their own costs and the cover penalties."""
-    problem = master.problem
-    total = 0.0
-    counts: dict[tuple[int, int], int] = {}
-    for c, i in enumerate(choice):
-        column, cost, _ = master.columns[c][i]
-        total += cost
-        role = problem.clinicians[c].role
-        for s in column:
-            for key in ((s, role), (s, -1)):
-                if key in master.pieces:
-                    counts[key] = counts.get(key, 0) + 1
-    return total + sum(master.penalty(key, counts.get(key, 0)) for key in master.pieces)
+    picked = [master.columns[c][i] for c, i in enumerate(choice)]
+    return sum(cost for _, cost, _ in picked) + master.cover([column for column, _, _ in picked])
 
 
 def search(

@@ -296,6 +296,16 @@ class _Master:
             total += min(price * n + self.penalty(key, n) for n in points)
         return total
 
+    def cover(self, rosters: Sequence[Column]) -> float:
+        """The cover penalties of one roster (its sessions) per clinician, in their order."""
+        counts: Counter[tuple[int, int]] = Counter()
+        for c, column in enumerate(rosters):
+            role = self.problem.clinicians[c].role
+            for s in column:
+                counts[s, role] += 1
+                counts[s, -1] += 1
+        return sum(self.penalty(key, counts[key]) for key in self.pieces)
+
     def penalty(self, key: tuple[int, int], n: int) -> float:
         """The cover penalties of count row ``key`` at a headcount of ``n``."""
         return sum(w * max(0, b - n if below else n - b) for b, below, w in self.pieces[key])
@@ -469,8 +479,9 @@ def generate(
         lasted = 0.0  # the last round's seconds
         target = _whole(bound)
         support: Support | None = None  # the whole model, built at the first use
-        # the best roster of the LP's support: its objective and pairs
+        # the best roster of the LP's support: its objective (below: none yet) and pairs
         found: tuple[float, frozenset[tuple[int, int]]] | None = None
+        below = math.inf
         while len(master.fixed) < problem.n_clinicians:
             now = time.perf_counter() - start
             free = [c for c in everyone if c not in master.fixed]
@@ -507,7 +518,6 @@ def generate(
                 began = time.perf_counter()
                 if support is None:
                     support = Support(problem, workers, seed)
-                below = math.inf if found is None else found[0]
                 got = supported(
                     master,
                     pricers,
@@ -518,7 +528,8 @@ def generate(
                     seed,
                     start + dive_until - began,
                 )
-                found = found if got is None else got
+                if got is not None:
+                    found, below = got, got[0]
                 if trace is not None:
                     trace(
                         RoundTrace(
@@ -530,12 +541,11 @@ def generate(
                             len(master.fixed),
                             master.value,
                             support.open,
-                            math.nan if found is None else found[0],
+                            below if found is not None else math.nan,
                         )
                     )
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice)
-        below = math.inf if found is None else found[0]
         remaining = dive_until - (time.perf_counter() - start)
         if remaining > 1 and target is not None and target < min(best.value, below):
             # the dive ended early: branch and price for more rosters near the best, between a
@@ -564,7 +574,7 @@ def generate(
             best_choice(master, best, remaining, workers, seed, gap, bound)
         value = best.value
     roster = frozenset((c, s) for c in everyone for s in master.columns[c][best.choice[c]][0])
-    if found is not None and found[0] < value:
+    if found is not None and below < value:
         value, roster = found
     keeps = value < HUGE / 2
     return Generated(

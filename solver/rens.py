@@ -19,7 +19,6 @@ proves that.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ortools.sat.python import cp_model
@@ -79,6 +78,16 @@ class Support:
         used = sum(1 for share in taken.values() if share > EPSILON)
         if self.open > max(OPEN, OPEN_SHARE * used):
             return None
+        if below < math.inf:
+            # the objective is whole: a roster better than ``below`` costs at most this
+            top = math.ceil(below - EPSILON) - 1
+            if top < bound:
+                return None
+            most = top + self.shift
+        else:
+            most = self.top
+        domain = proto.constraints[self.cut].linear.domain
+        domain[0], domain[1] = bound + self.shift, most
         for pair, var in self.built.variables.x.items():
             share = taken.get(pair, 0.0)
             low, high = self.domains[pair][0], self.domains[pair][-1]
@@ -88,13 +97,6 @@ class Support:
                 low = high
             domain = proto.variables[var.index].domain
             domain[0], domain[1] = low, high
-        # the objective is whole: a roster better than ``below`` costs at most this
-        top = math.ceil(below - EPSILON) - 1 if below < math.inf else self.top
-        if top < bound:
-            return None
-        domain = proto.constraints[self.cut].linear.domain
-        domain[0] = bound + self.shift
-        domain[1] = top + self.shift if below < math.inf else self.top
         solver = cp_model.CpSolver()
         self.params.apply(solver.parameters)
         solver.parameters.max_deterministic_time = limit
@@ -147,16 +149,11 @@ def supported(
     sessions: list[set[int]] = [set() for _ in master.columns]
     for c, s in roster:
         sessions[c].add(s)
-    total = 0.0
-    counts: Counter[tuple[int, int]] = Counter()
-    for c, worked in enumerate(sessions):
-        cost = pricers[c].cost(frozenset(worked), seed)
+    columns = [frozenset(worked) for worked in sessions]
+    total = master.cover(columns)
+    for c, column in enumerate(columns):
+        cost = pricers[c].cost(column, seed)
         if cost is None:
             return None
         total += cost
-        role = master.problem.clinicians[c].role
-        for s in worked:
-            counts[s, role] += 1
-            counts[s, -1] += 1
-    total += sum(master.penalty(key, counts[key]) for key in master.pieces)
     return (total, roster) if total < below - EPSILON else None
