@@ -479,8 +479,8 @@ def generate(
         lasted = 0.0  # the last round's seconds
         target = _whole(bound)
         support: Support | None = None  # the whole model, built at the first use
-        # the best roster of the LP's support: its objective (below: none yet) and pairs
-        found: tuple[float, frozenset[tuple[int, int]]] | None = None
+        # the best roster of the LP's support (its pairs; none yet) and its objective
+        found: frozenset[tuple[int, int]] | None = None
         below = math.inf
         while len(master.fixed) < problem.n_clinicians:
             now = time.perf_counter() - start
@@ -529,7 +529,7 @@ def generate(
                     start + dive_until - began,
                 )
                 if got is not None:
-                    found, below = got, got[0]
+                    below, found = got
                 if trace is not None:
                     trace(
                         RoundTrace(
@@ -575,7 +575,7 @@ def generate(
         value = best.value
     roster = frozenset((c, s) for c in everyone for s in master.columns[c][best.choice[c]][0])
     if found is not None and below < value:
-        value, roster = found
+        value, roster = below, found
     keeps = value < HUGE / 2
     return Generated(
         _whole(bound),
