@@ -46,8 +46,9 @@ WHOLE = 0.999  # an LP roster taken at least this much is whole
 STALL, TAIL = 3, 1e-4  # the rounds stop when the LP's value fell this little in so many
 SMOOTH = 0.5  # prices asked: this share of the best bound's prices, the rest the LP's
 HUGE = 1e6  # per unit of a hard cover rule broken, while the columns cannot yet keep it
-# of the time the dive leaves: the first choice among the columns, and the last (solver/branch.py)
-MIP_FIRST, MIP_LAST = 0.15, 0.3
+# of the time the dive leaves: the first choice among the columns (none when the support gave a
+# roster better than the dive's: it prunes the search), and the last (solver/branch.py)
+MIP_FIRST, MIP_LAST = 0.15, 0.5
 # the search first looks for rosters this far above the bound, and at most this far or this share
 # of the bound above it (solver/branch.py)
 AIM, AIM_SHARE = 2, 0.005
@@ -545,11 +546,12 @@ def generate(
                         )
                     )
         choice = [master.fixed[c] for c in everyone]
-        best = Best(score(master, choice), choice)
+        best = Best(score(master, choice), choice, beside=below)
         remaining = dive_until - (time.perf_counter() - start)
         if remaining > 1 and target is not None and target < min(best.value, below):
             # the dive ended early: branch and price for more rosters near the best, between a
-            # first choice among the columns (a roster to prune the search with) and the last
+            # first choice among the columns (a roster to prune the search with, unless the
+            # support's is better than the dive's) and the last
             at, least = proof
 
             def gap(c: int, column: Column, cost: int) -> float:
@@ -558,7 +560,8 @@ def generate(
                 own = master.price_of(c, at)
                 return cost - sum(own(s) for s in column) - least[c]
 
-            best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
+            if best.beside >= best.value:
+                best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
             round_.phase = "search"
             search(
                 master,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -16,7 +17,7 @@ from test_polish import _names, _small_polishable
 import solver.branch
 import solver.colgen
 from roster.check import check_roster
-from solver.branch import Best, score, search
+from solver.branch import Best, best_choice, score, search
 from solver.colgen import Rounds, _Master, _Pricer, generate
 from solver.columnmip import best_columns
 from solver.firstpass import _Slices
@@ -41,6 +42,23 @@ def test_the_column_mip_picks_the_cheapest_combination_not_each_cheapest_column(
     assert found == ([1, 0], 6, True)
 
 
+def test_the_column_mip_looks_only_for_a_choice_within_its_cutoff() -> None:
+    # The columns of the test above, whose best choice costs 6 and the next 7: cut off at 5
+    # there is none (HiGHS's own heuristics may find one above the cutoff; it is not given);
+    # cut off at 6 or 7, the best, 6.
+    pieces = {
+        (0, 0): [(1, True, 10.0), (1, False, 5.0)],
+        (1, 0): [(1, True, 10.0), (1, False, 5.0)],
+    }
+    columns = [
+        [(frozenset({0}), 3), (frozenset({1}), 6)],
+        [(frozenset({0}), 0), (frozenset({1}), 4)],
+    ]
+    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=5) is None
+    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=6) == ([1, 0], 6, True)
+    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=7) == ([1, 0], 6, True)
+
+
 def test_the_column_mip_counts_teachers_on_their_own_row() -> None:
     # One session (0) that needs 2 teachers, 7 per teacher short (row (0, -1)), and no role
     # row. A's columns: {0} at 2 or nothing at 0; B's the same at 3 or 0. Nobody: 14; A alone:
@@ -51,6 +69,24 @@ def test_the_column_mip_counts_teachers_on_their_own_row() -> None:
         [(frozenset({0}), 3), (frozenset(), 0)],
     ]
     assert best_columns(columns, [0, 1], pieces, 10.0) == ([0, 0], 5, True)
+
+
+def test_the_choice_among_the_columns_beats_the_best_and_the_roster_beside_it() -> None:
+    # The stall instance (tests/factory.py), M session 0 and T session 1, A clinician 0 and B 1.
+    # A's columns: M at 0, T at 1 (the missed want), off at 1; B's: off, or M, at 0 each. The
+    # choices: A on M, B off: T short, 5 (the best known to start from); A on T, B on M: 1, the
+    # least; every other costs 6 or more. The levels 1, 2, ... up to 4: at 1, the least.
+    # Given a roster of 1 known beside the columns, there is nothing to look for.
+    problem = build_problem(stall_instance())
+    for beside, value, choice in ((math.inf, 1, [1, 1]), (1.0, 5, [0, 0])):
+        master = _Master(problem)
+        columns = ((0, {0}, 0), (0, {1}, 1), (0, set(), 1), (1, set(), 0), (1, {0}, 0))
+        for c, column, cost in columns:
+            master.add(c, frozenset(column), cost)
+        best = Best(score(master, [0, 0]), [0, 0], beside=beside)
+        assert best.value == 5
+        best_choice(master, best, 10.0, 2, 0, lambda *_: 0.0, 1.0)
+        assert (best.value, best.choice) == (value, choice)
 
 
 @settings(
