@@ -179,10 +179,10 @@ def best_choice(
         return  # no bound: no levels (the generation gives none then)
     step, level = 0, -math.inf
     while time.perf_counter() < until:
-        below = min(least + step, math.ceil(best.beat - EPSILON) - 1)
-        if below <= level:
-            return
-        level, step = below, step + 1 if step < 3 else 2 * step
+        following = min(least + step, math.ceil(best.beat - EPSILON) - 1)
+        if following <= level:
+            return  # the level a point below the roster to beat was looked at
+        level, step = following, step + 1 if step < 3 else 2 * step
         room = level - bound + EPSILON
         where = [[i for i, g in enumerate(gs) if g <= room] for gs in gaps]
         if not all(where):

@@ -23,40 +23,33 @@ from solver.columnmip import best_columns
 from solver.firstpass import _Slices
 from solver.problem import build_problem
 
+# Two clinicians of one role (0), sessions 0 and 1, each preferring one clinician: 10 per
+# clinician short, 5 per clinician above. A's columns: {0} at 3, {1} at 6; B's: {0} at 0,
+# {1} at 4. Both on 0: 3 + 0 + 5 (over on 0) + 10 (short on 1) = 18; A on 0, B on 1: 7;
+# A on 1, B on 0: 6; both on 1: 6 + 4 + 5 + 10 = 25.
+TWO_PIECES = {
+    (0, 0): [(1, True, 10.0), (1, False, 5.0)],
+    (1, 0): [(1, True, 10.0), (1, False, 5.0)],
+}
+TWO_COLUMNS = [
+    [(frozenset({0}), 3), (frozenset({1}), 6)],
+    [(frozenset({0}), 0), (frozenset({1}), 4)],
+]
+
 
 def test_the_column_mip_picks_the_cheapest_combination_not_each_cheapest_column() -> None:
-    # Two clinicians of one role (0), sessions 0 and 1, each preferring one clinician: 10 per
-    # clinician short, 5 per clinician above. A's columns: {0} at 3, {1} at 6; B's: {0} at 0,
-    # {1} at 4. Both on 0: 3 + 0 + 5 (over on 0) + 10 (short on 1) = 18; A on 0, B on 1: 7;
-    # A on 1, B on 0: 6; both on 1: 6 + 4 + 5 + 10 = 25. Best: A's second, B's first, 6,
-    # from a start at the worst but one (18).
-    pieces = {
-        (0, 0): [(1, True, 10.0), (1, False, 5.0)],
-        (1, 0): [(1, True, 10.0), (1, False, 5.0)],
-    }
-    columns = [
-        [(frozenset({0}), 3), (frozenset({1}), 6)],
-        [(frozenset({0}), 0), (frozenset({1}), 4)],
-    ]
-    found = best_columns(columns, [0, 0], pieces, 10.0, start=[0, 0])
+    # Best: A's second, B's first, 6, from a start at the worst but one (18).
+    found = best_columns(TWO_COLUMNS, [0, 0], TWO_PIECES, 10.0, start=[0, 0])
     assert found == ([1, 0], 6, True)
 
 
 def test_the_column_mip_looks_only_for_a_choice_within_its_cutoff() -> None:
-    # The columns of the test above, whose best choice costs 6 and the next 7: cut off at 5
-    # there is none (HiGHS's own heuristics may find one above the cutoff; it is not given);
-    # cut off at 6 or 7, the best, 6.
-    pieces = {
-        (0, 0): [(1, True, 10.0), (1, False, 5.0)],
-        (1, 0): [(1, True, 10.0), (1, False, 5.0)],
-    }
-    columns = [
-        [(frozenset({0}), 3), (frozenset({1}), 6)],
-        [(frozenset({0}), 0), (frozenset({1}), 4)],
-    ]
-    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=5) is None
-    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=6) == ([1, 0], 6, True)
-    assert best_columns(columns, [0, 0], pieces, 10.0, cutoff=7) == ([1, 0], 6, True)
+    # The best choice costs 6 and the next 7: cut off at 5 there is none (HiGHS's own
+    # heuristics may find one above the cutoff; it is not given); cut off at 6 or 7, the best.
+    assert best_columns(TWO_COLUMNS, [0, 0], TWO_PIECES, 10.0, cutoff=5) is None
+    for cutoff in (6, 7):
+        found = best_columns(TWO_COLUMNS, [0, 0], TWO_PIECES, 10.0, cutoff=cutoff)
+        assert found == ([1, 0], 6, True)
 
 
 def test_the_column_mip_counts_teachers_on_their_own_row() -> None:
