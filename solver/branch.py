@@ -198,7 +198,7 @@ def best_choice(
             seed,
             cutoff=level,
         )
-        if found is not None and found[1] < best.value - EPSILON:
+        if found is not None:  # at most the level, so below the roster to beat
             best.choice = [where[c][i] for c, i in enumerate(found[0])]
             best.value = found[1]
             return

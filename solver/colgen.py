@@ -548,7 +548,7 @@ def generate(
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice, beside=below)
         remaining = dive_until - (time.perf_counter() - start)
-        if remaining > 1 and target is not None and target < min(best.value, below):
+        if remaining > 1 and target is not None and target < best.beat:
             # the dive ended early: branch and price for more rosters near the best, between a
             # first choice among the columns (a roster to prune the search with, unless the
             # support's is better than the dive's) and the last
@@ -560,7 +560,7 @@ def generate(
                 own = master.price_of(c, at)
                 return cost - sum(own(s) for s in column) - least[c]
 
-            if best.beside >= best.value:
+            if best.beat == best.value:
                 best_choice(master, best, MIP_FIRST * remaining, workers, seed, gap, bound)
             round_.phase = "search"
             search(
