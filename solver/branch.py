@@ -193,7 +193,6 @@ def best_choice(
             roles,
             master.pieces,
             until - time.perf_counter(),
-            None,
             workers,
             seed,
             cutoff=level,

@@ -4,8 +4,8 @@ Column generation (solver/colgen.py) leaves thousands of rosters per instance. C
 clinician so that the cover penalties and their own penalties add up to the least is a set
 partitioning problem with piecewise linear costs; HiGHS (through highspy) solves it well: on
 Curtois Instance5, over the 1,409 rosters of the root and 147 search nodes, it proves 1143 (the
-benchmark's best known) in 2 s. A roster known can be passed as its start, so that the answer is
-never worse than it, or a cutoff, so that only a cheaper one is looked for.
+benchmark's best known) in 2 s. A cutoff can be given, so that only a choice at or below it is
+looked for.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ def best_columns(
     roles: Sequence[int],
     pieces: dict[tuple[int, int], list[tuple[int, bool, float]]],
     seconds: float,
-    start: Sequence[int] | None = None,
     threads: int = 2,
     seed: int = 0,
     cutoff: float | None = None,
@@ -32,7 +31,7 @@ def best_columns(
     """Pick one column per clinician: ``columns[c]`` lists c's (sessions, own cost); a column of
     c adds one to the count rows (s, roles[c]) and (s, -1) of each of its sessions s; ``pieces``
     gives each count row's penalties (bound, below, weight): weight * max(0, bound - n) when
-    below, else weight * max(0, n - bound). ``start`` is an index per clinician to begin from.
+    below, else weight * max(0, n - bound). ``cutoff``: only a choice of objective at most this.
 
     Returns the chosen indices, their objective and whether HiGHS proved them best, or None when
     it found no choice in ``seconds``."""
@@ -103,9 +102,6 @@ def best_columns(
         np.array(index, dtype=np.int32),
         np.array(value, dtype=float),
     )
-    if start is not None:
-        chosen = np.array([int(offsets[c]) + j for c, j in enumerate(start)], dtype=np.int32)
-        h.setSolution(len(chosen), chosen, np.ones(len(chosen)))
     h.run()
     info = h.getInfo()
     if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:

@@ -38,8 +38,8 @@ TWO_COLUMNS = [
 
 
 def test_the_column_mip_picks_the_cheapest_combination_not_each_cheapest_column() -> None:
-    # Best: A's second, B's first, 6, from a start at the worst but one (18).
-    found = best_columns(TWO_COLUMNS, [0, 0], TWO_PIECES, 10.0, start=[0, 0])
+    # Best: A's second, B's first, 6, where each clinician's cheapest column (both on 0) costs 18.
+    found = best_columns(TWO_COLUMNS, [0, 0], TWO_PIECES, 10.0)
     assert found == ([1, 0], 6, True)
 
 
