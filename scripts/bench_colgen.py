@@ -26,10 +26,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from roster.cli_bench import BEST_KNOWN, markdown_table  # noqa: E402
-from roster.curtois import evaluate, read_benchmark, solution_rows, to_instance  # noqa: E402
-from solver.colgen import RoundTrace, generate  # noqa: E402
-from solver.problem import build_problem  # noqa: E402
+from roster.domain.sources.curtois import (  # noqa: E402
+    BEST_KNOWN,
+    evaluate,
+    read_benchmark,
+    solution_rows,
+    to_instance,
+)
+from roster.outputs.tables import markdown_table  # noqa: E402
+from solver.columns.generation import RoundTrace, generate  # noqa: E402
+from solver.model.problem import build_problem  # noqa: E402
 
 
 def show(step: RoundTrace) -> None:

@@ -23,12 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from roster.explain import diagnose  # noqa: E402
-from roster.io import load_instance  # noqa: E402
-from roster.repair import RepairSettings, repair  # noqa: E402
-from roster.scenario import apply_changes  # noqa: E402
-from solver.problem import build_problem  # noqa: E402
-from solver.solve import SolveParams, solve  # noqa: E402
+from roster.app.explain import diagnose  # noqa: E402
+from roster.app.repair import RepairSettings, repair  # noqa: E402
+from roster.domain.io import load_instance  # noqa: E402
+from roster.domain.scenario import apply_changes  # noqa: E402
+from solver.engine.solve import SolveParams, solve  # noqa: E402
+from solver.model.problem import build_problem  # noqa: E402
 
 SAMPLES = ["data/samples/hksh-affiliation-week", "data/samples/dual-track-cohort"]
 
@@ -142,7 +142,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    from roster.generate import write_instance
+    from roster.domain.sources.generated import write_instance
 
     cases = [str(ROOT / s) for s in SAMPLES]
     tmp = Path(tempfile.mkdtemp(prefix="roster-wf-"))

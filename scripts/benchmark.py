@@ -24,10 +24,11 @@ SAMPLES = ["data/samples/hksh-affiliation-week", "data/samples/dual-track-cohort
 
 
 def measure_one(path: str, time_limit: float, workers: int, first_pass: float) -> dict[str, object]:
-    from roster.check import check_roster
-    from roster.io import load_instance
-    from solver.problem import build_problem
-    from solver.solve import SolveParams, solve
+    from roster.app.compile import build_problem
+    from roster.domain.check import check_roster
+    from roster.domain.io import load_instance
+    from solver.engine.params import SolveParams
+    from solver.engine.solve import solve
 
     t0 = time.perf_counter()
     inst = load_instance(path)
@@ -92,7 +93,7 @@ def main() -> None:
         print(json.dumps(measure_one(args.one, args.time_limit, args.workers, args.first_pass)))
         return
 
-    from roster.generate import write_instance
+    from roster.domain.sources.generated import write_instance
 
     cases = list(args.instance or [])
     if not args.no_samples and not args.instance:

@@ -1,4 +1,5 @@
-"""Write a generated instance of the HKSH sample's shape (a thin wrapper on roster.generate).
+"""Write a generated instance of the HKSH sample's shape (a thin wrapper on
+roster.domain.sources.generated).
 
 python scripts/generate.py --clinicians 300 --weeks 2 --seed 1 --out big/
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from roster.generate import write_instance
+from roster.domain.sources.generated import write_instance
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,20 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from factory import stall_instance
+from factory import micro_instances, names, small_polishable, stall_instance
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_agreement import micro_instances
-from test_polish import _names, _small_polishable
 
-import solver.branch
-import solver.colgen
-from roster.check import check_roster
-from solver.branch import Best, best_choice, score, search
-from solver.colgen import Rounds, _Master, _Pricer, generate
-from solver.columnmip import best_columns
-from solver.firstpass import _Slices
-from solver.problem import build_problem
+import solver.columns.branch
+from roster.app.compile import build_problem
+from roster.domain.check import check_roster
+from solver.columns.branch import Best, best_choice, score, search
+from solver.columns.choice import best_columns
+from solver.columns.generation import generate
+from solver.columns.master import MasterLP
+from solver.columns.params import ColumnParams
+from solver.columns.pricer import Pricer
+from solver.columns.rounds import Rounds
+from solver.model.slices import Slices
 
 # Two clinicians of one role (0), sessions 0 and 1, each preferring one clinician: 10 per
 # clinician short, 5 per clinician above. A's columns: {0} at 3, {1} at 6; B's: {0} at 0,
@@ -72,7 +73,7 @@ def test_the_choice_among_the_columns_beats_the_best_and_the_roster_beside_it() 
     # Given a roster of 1 known beside the columns, there is nothing to look for.
     problem = build_problem(stall_instance())
     for beside, value, choice in ((math.inf, 1, [1, 1]), (1.0, 5, [0, 0])):
-        master = _Master(problem)
+        master = MasterLP(problem)
         columns = ((0, {0}, 0), (0, {1}, 1), (0, set(), 1), (1, set(), 0), (1, {0}, 0))
         for c, column, cost in columns:
             master.add(c, frozenset(column), cost)
@@ -95,23 +96,22 @@ def test_the_search_with_no_limit_on_its_aim_finds_the_optimum(inst: Any, mip: b
     # can hold a roster a point better than its best: branch and price is exact, so the roster
     # is an optimal one, and the checker scores it at its own figure. So it is with the MIP
     # over the columns or without it (the search alone: its nodes' LPs and their rounding).
-    fix = _Master.fix
+    fix = MasterLP.fix
 
-    def costliest(master: _Master, c: int, _: int) -> None:
+    def costliest(master: MasterLP, c: int, _: int) -> None:
         costs = [cost for _, cost, _ in master.columns[c]]
         fix(master, c, max(range(len(costs)), key=costs.__getitem__))
 
-    problem, feasible = _small_polishable(inst)
+    problem, feasible = small_polishable(inst)
     assume(feasible)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(solver.colgen, "AIM_SHARE", 1e9)
-        patch.setattr(_Master, "fix", costliest)
+        patch.setattr(MasterLP, "fix", costliest)
         if not mip:
-            patch.setattr(solver.branch, "best_columns", lambda *_, **__: None)
-        generated = generate(problem, 10.0, 30.0)
+            patch.setattr(solver.columns.branch, "best_columns", lambda *_, **__: None)
+        generated = generate(problem, 10.0, 30.0, params=ColumnParams(aim_share=1e9))
     best = min(cost for _, cost in feasible)
     assert generated.roster is not None
-    report = check_roster(inst, _names(problem, generated.roster))
+    report = check_roster(inst, names(problem, generated.roster))
     assert report.hard_violations == ()
     assert report.objective == generated.objective == best
 
@@ -122,8 +122,8 @@ def test_the_search_from_a_poor_roster_reaches_the_optimum_of_the_stall_instance
     # B off, which leaves T short (5). The search from that roster, with no MIP, finds the best
     # in its nodes: the root's LP is whole at 1 once A's roster on T is priced in.
     problem = build_problem(stall_instance())
-    master = _Master(problem)
-    pricers = [_Pricer(problem, _Slices(problem), c) for c in range(problem.n_clinicians)]
+    master = MasterLP(problem)
+    pricers = [Pricer(problem, Slices(problem), c) for c in range(problem.n_clinicians)]
     with ThreadPoolExecutor(2) as pool:
         rounds = Rounds(master, pricers, pool, 0)
         rounds([0, 1], None)
@@ -131,7 +131,7 @@ def test_the_search_from_a_poor_roster_reaches_the_optimum_of_the_stall_instance
         choice = [0] * problem.n_clinicians
         best = Best(score(master, choice), choice)
         assert best.value == 5
-        search(master, pricers, rounds, best, time.perf_counter() + 20, 0, 10)
+        search(master, pricers, rounds, best, time.perf_counter() + 20, 0, 10, 0.999)
     assert best.value == 1
     picked = {(c, s) for c in range(2) for s in master.columns[c][best.choice[c]][0]}
-    assert _names(problem, frozenset(picked)) == [("A", "T"), ("B", "M")]
+    assert names(problem, frozenset(picked)) == [("A", "T"), ("B", "M")]

@@ -12,19 +12,8 @@ from typing import Any, Literal
 
 import pytest
 
-from roster.check import CHECKERS, CheckReport, RosterView, RuleResult, check_roster
-from roster.domain import (
-    Allocation,
-    Clinician,
-    Instance,
-    Need,
-    Request,
-    Session,
-    Site,
-    Travel,
-    Unavailability,
-)
-from roster.rules import (
+from roster.domain.check import CHECKERS, CheckReport, RosterView, RuleResult, check_roster
+from roster.domain.rules import (
     RULE_KINDS,
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -45,6 +34,17 @@ from roster.rules import (
     RuleSet,
     SiteChangesParams,
     TeachingRatioParams,
+)
+from roster.domain.tables import (
+    Allocation,
+    Clinician,
+    Instance,
+    Need,
+    Request,
+    Session,
+    Site,
+    Travel,
+    Unavailability,
 )
 
 MONDAY = dt.date(2026, 12, 7)

@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from test_validation import DOCS, NOT_INT, cell, write_instance
+from worked_example import DOCS, NOT_INT, cell, write_instance
 
 from roster.cli import main
-from roster.domain import TABLES
-from roster.io import instance_hash
-from roster.rules import RULE_KINDS
+from roster.domain.io import instance_hash
+from roster.domain.rules import RULE_KINDS
+from roster.domain.tables import TABLES
 
 FAST = ["--time-limit", "10", "--workers", "1"]
 

@@ -6,17 +6,18 @@ import math
 from typing import Any
 
 import pytest
-from factory import doc, make, need, sess, stall_instance
+from factory import doc, make, micro_instances, names, need, sess, small_polishable, stall_instance
 from hypothesis import HealthCheck, given, settings
-from test_agreement import micro_instances
-from test_polish import _names, _small_polishable
 
-import solver.solve
-from roster.check import check_roster
-from solver.colgen import RoundTrace, _Master, generate
-from solver.problem import build_problem
-from solver.result import SolveStatus
-from solver.solve import SolveParams, solve
+import solver.engine.solve
+from roster.app.compile import build_problem
+from roster.domain.check import check_roster
+from solver.columns.generation import generate
+from solver.columns.master import MasterLP
+from solver.columns.rounds import RoundTrace
+from solver.engine.params import SolveParams
+from solver.engine.solve import solve
+from solver.model.result import SolveStatus
 
 
 def test_the_bound_and_the_dive_meet_at_the_optimum_of_the_stall_instance() -> None:
@@ -29,7 +30,7 @@ def test_the_bound_and_the_dive_meet_at_the_optimum_of_the_stall_instance() -> N
     assert generated.bound == 1
     assert generated.objective == 1
     assert generated.roster is not None
-    assert _names(problem, generated.roster) == [("A", "T"), ("B", "M")]
+    assert names(problem, generated.roster) == [("A", "T"), ("B", "M")]
 
 
 def test_the_trace_gives_every_round_in_order() -> None:
@@ -62,10 +63,10 @@ def test_a_need_rows_part_of_the_lagrangian_is_its_least_over_the_headcounts() -
         rules={"cover_preferred": {"weight": 5}, "cover_over_preferred": {"weight": 1}},
     )
     problem = build_problem(inst)
-    master = _Master(problem)
+    master = MasterLP(problem)
     doctor = problem.roles.index("doctor")
-    assert master.rest({(0, doctor): 3.0}) == 6
-    assert master.rest({(0, doctor): 7.0}) == 10
+    assert master.lagrangian_cover({(0, doctor): 3.0}) == 6
+    assert master.lagrangian_cover({(0, doctor): 7.0}) == 10
 
 
 def test_solve_stops_at_a_roster_that_meets_the_bound() -> None:
@@ -93,7 +94,7 @@ def test_the_bound_never_exceeds_the_optimum_and_the_roster_keeps_every_hard_rul
     # roster, when it gives one, keeps every hard rule, and the checker scores it between the
     # optimum and the dive's own figure (a roster's own penalties found by a model's search may
     # be counted above their least).
-    problem, feasible = _small_polishable(inst)
+    problem, feasible = small_polishable(inst)
     generated = generate(problem, 10.0, 20.0)
     if not feasible:
         assert generated.roster is None
@@ -102,7 +103,7 @@ def test_the_bound_never_exceeds_the_optimum_and_the_roster_keeps_every_hard_rul
     if generated.bound is not None:
         assert generated.bound <= best
     if generated.roster is not None:
-        report = check_roster(inst, _names(problem, generated.roster))
+        report = check_roster(inst, names(problem, generated.roster))
         assert report.hard_violations == ()
         assert generated.objective is not None
         assert best <= report.objective <= generated.objective + 1e-6
@@ -135,7 +136,7 @@ def test_a_master_lp_that_ends_unsolved_leaves_the_path_without_columns(
     def fails(*_: Any, **__: Any) -> None:
         raise RuntimeError("the master LP ended unsolved")
 
-    monkeypatch.setattr(solver.solve, "generate", fails)
+    monkeypatch.setattr(solver.engine.solve, "generate", fails)
     result = solve(
         build_problem(stall_instance()),
         SolveParams(time_limit=20.0, workers=2, first_pass=0.25, columns=0.5),

@@ -7,12 +7,12 @@ from pathlib import Path
 from click.testing import CliRunner
 from factory import doc, make, need, sess
 
+from roster.app.compile import build_problem
+from roster.app.explain import diagnose, relax
 from roster.cli import main
-from roster.domain import Instance
-from roster.explain import diagnose, relax
-from solver.explain import _feasible, build_grouped, explain
-from solver.problem import build_problem
-from solver.solve import SolveParams
+from roster.domain.tables import Instance
+from solver.diagnose.conflicts import _feasible, build_grouped, explain
+from solver.engine.params import SolveParams
 
 
 def assert_minimal(inst: Instance, groups: tuple) -> None:  # type: ignore[type-arg]

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,61 +24,32 @@ import pytest
 from click.testing import CliRunner, Result
 from icalendar import Calendar
 from rich.console import Console
-from test_validation import add_row, cell, write_instance
+from worked_example import LEE, WONG
+from worked_example import WEEK_ROSTER as ROSTER
 
 from roster.cli import main
-from roster.cli_outputs import load_solved
-from roster.export_ics import calendar_files, event_uid
-from roster.export_xlsx import BELOW_PREFERRED, workbook_bytes
-from roster.html_report import CHARTS, SECTIONS, report_html
-from roster.progress import SolveDisplay
-from solver.result import Progress
+from roster.domain.solved import load_solved
+from roster.outputs.html import CHARTS, SECTIONS, report_html
+from roster.outputs.ics import calendar_files, event_uid
+from roster.outputs.progress import SolveDisplay
+from roster.outputs.xlsx import BELOW_PREFERRED, workbook_bytes
+from solver.model.result import Progress
 
 FAST = ["--time-limit", "10", "--workers", "1"]
 HK = ZoneInfo("Asia/Hong_Kong")
-WONG = "=SUM(A1)"
-LEE = "@Lee Ka Yan"
-EDITS = (
-    cell("clinicians", 3, "name", LEE),
-    cell("clinicians", 4, "name", WONG),
-    add_row(
-        "allocations",
-        clinician="LEE",
-        activity="clinical",
-        period="week",
-        unit="sessions",
-        target="3",
-    ),
-)
-# The documented optimum (docs/format.md), as (clinician, session)
-ROSTER = [
-    ("CHAN", "MON-AM-HSK"),
-    ("LEE", "MON-AM-HSK"),
-    ("WONG", "MON-AM-HSK"),
-    ("LEE", "MON-PM-EMC"),
-    ("WONG", "MON-PM-EMC"),
-    ("CHAN", "TUE-AM-HKU"),
-    ("CHAN", "WED-AM-HSK"),
-    ("WONG", "WED-AM-HSK"),
-]
 
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def solve_week(root: Path) -> Path:
-    """Write the edited worked example under `root`, solve it, return the output folder."""
-    instance = write_instance(root / "week", *EDITS)
-    out = root / "out"
-    result = run("solve", str(instance), "--out", str(out), *FAST)
-    assert result.exit_code == 0, result.output
-    return out
-
-
 @pytest.fixture(scope="module")
-def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return solve_week(tmp_path_factory.mktemp("exports"))
+def out(solved_week: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the solved week of its own: the tests here write into it."""
+    root = tmp_path_factory.mktemp("exports")
+    shutil.copytree(solved_week.parent / "week", root / "week")
+    shutil.copytree(solved_week, root / "out")
+    return root / "out"
 
 
 def no_crash(result: Result) -> None:

@@ -13,18 +13,26 @@ import pytest
 from factory import doc, make, need, sess, stall_instance
 from ortools.sat.python import cp_model
 
-import solver.firstpass
-import solver.polish
-import solver.solve
-from roster.check import check_roster
-from roster.solving import solve_instance
-from solver.firstpass import Sweep, _Group, _Pass, _Slices, _soften, _sub_problem, first_pass
-from solver.problem import ProblemData, build_problem
-from solver.result import Progress, SolveStatus
-from solver.solve import SolveParams, solve
+import solver.engine.race
+import solver.engine.solve
+import solver.model.build
+import solver.search.firstpass
+import solver.search.groups
+import solver.search.polish
+from roster.app.compile import build_problem
+from roster.app.solving import solve_instance
+from roster.domain.check import check_roster
+from solver.engine.params import SolveParams
+from solver.engine.solve import solve
+from solver.model.problem import ProblemData
+from solver.model.result import Progress, SolveStatus
+from solver.model.slices import GroupSlice, Slices, sub_problem
+from solver.search.firstpass import FirstSweep, first_pass
+from solver.search.groups import GroupSolver, soften_minimums
+from solver.search.polish import PolishParams
 
 
-def _names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
+def names(problem: ProblemData, pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
 
 
@@ -35,7 +43,10 @@ def _cp_sat_finds_nothing_at_first(monkeypatch: pytest.MonkeyPatch, presolve: fl
     _replace_first_try(monkeypatch, lambda *_: cp_model.UNKNOWN, presolve)
 
 
-Act = Callable[[Sweep | None, float, "solver.solve._Race | None", "solver.solve._Recorder"], object]
+Act = Callable[
+    [FirstSweep | None, float, "solver.engine.race.Race | None", "solver.engine.race.Recorder"],
+    object,
+]
 
 
 def _replace_first_try(monkeypatch: pytest.MonkeyPatch, act: Act, presolve: float = 0.0) -> None:
@@ -43,7 +54,7 @@ def _replace_first_try(monkeypatch: pytest.MonkeyPatch, act: Act, presolve: floa
     each clinician's first limit, the race and the recorder, and returning the try's status; its
     presolve took ``presolve`` seconds. A solve that may not give up (scoring a roster, for one)
     is CP-SAT's own."""
-    original = solver.solve._first_try
+    original = solver.engine.solve.first_try
 
     def replaced(*args: Any) -> tuple[object, float, float]:
         if args[3] is None:
@@ -51,7 +62,7 @@ def _replace_first_try(monkeypatch: pytest.MonkeyPatch, act: Act, presolve: floa
         sweep, limit = args[4] if args[4] is not None else (None, 0.0)
         return act(sweep, limit, args[5], args[2]), 0.0, presolve
 
-    monkeypatch.setattr(solver.solve, "_first_try", replaced)
+    monkeypatch.setattr(solver.engine.solve, "first_try", replaced)
 
 
 def test_first_pass_is_only_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,9 +70,11 @@ def test_first_pass_is_only_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("the first pass ran")
 
-    monkeypatch.setattr(solver.solve, "first_pass", boom)
+    monkeypatch.setattr(solver.engine.solve, "first_pass", boom)
     inst = make([doc("A")], [sess("S")], needs=[need("S", 1, 1, 1)], rules={"cover_min": {}})
-    result = solve(build_problem(inst), SolveParams(time_limit=10, workers=1, first_pass=0.5))
+    result = solve(
+        build_problem(inst), SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
+    )
     assert result.status is SolveStatus.OPTIMAL
     assert result.assignments == (("A", "S"),)
 
@@ -73,10 +86,10 @@ def test_others_headcount_comes_off_each_need() -> None:
         needs=[need("S", 1, 3, 4)],
         rules={"cover_min": {}, "cover_max": {}, "cover_preferred": {"weight": 1}},
     )
-    problem = _soften(build_problem(inst))
+    problem = soften_minimums(build_problem(inst))
     assert problem.rules.cover_min is not None and not problem.rules.cover_min.hard
-    group = _Group(_Slices(problem), [1])
-    sub = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter())
+    group = GroupSlice(Slices(problem), [1])
+    sub = sub_problem(problem, group, Counter({(0, 0): 2}), Counter())
     # two doctors already there: min 1 - 2 -> 0, preferred 3 - 2 = 1, max 4 - 2 = 2
     assert sub.sessions[0].needs == ((0, 0, 1, 2),)
     assert [c.id for c in sub.clinicians] == ["B"]
@@ -90,19 +103,19 @@ def test_a_lowered_session_is_used_again_only_while_the_others_headcount_is_the_
         needs=[need("S", 1, 3, 4)],
         rules={"cover_min": {}, "cover_preferred": {"weight": 1}, "teaching_ratio": {}},
     )
-    problem = _soften(build_problem(inst))
+    problem = soften_minimums(build_problem(inst))
     teaching = problem.sessions[0].teachers_needed
     assert teaching == 3  # ceil(20 / 8)
-    group = _Group(_Slices(problem), [1])
+    group = GroupSlice(Slices(problem), [1])
     last: dict[int, Any] = {}
-    first = _sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
+    first = sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
     assert first.sessions[0].needs == ((0, 0, 2, 3),)
-    again = _sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
+    again = sub_problem(problem, group, Counter({(0, 0): 1}), Counter({0: 1}), last)
     assert again.sessions[0] is first.sessions[0]  # the same headcount: the same copy
-    more = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 1}), last)
+    more = sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 1}), last)
     assert more.sessions[0].needs == ((0, 0, 1, 2),)
     # the same people, but one more of them teaching: the teachers needed change too
-    taught = _sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 2}), last)
+    taught = sub_problem(problem, group, Counter({(0, 0): 2}), Counter({0: 2}), last)
     assert taught.sessions[0].teachers_needed == 1
     assert more.sessions[0].teachers_needed == 2
 
@@ -119,12 +132,12 @@ def test_a_group_model_holds_only_its_sessions() -> None:
         requests=[{"clinician": "B", "kind": "want", "weight": 1, "session": "S3"}],
     )
     problem = build_problem(inst)
-    sub = _sub_problem(problem, _Group(_Slices(problem), [1]), Counter(), Counter())
+    sub = sub_problem(problem, GroupSlice(Slices(problem), [1]), Counter(), Counter())
     assert [s.id for s in sub.sessions] == ["S2", "S3"]
     assert sub.eligible == ((0, 0), (0, 1))
     assert [r.sessions for r in sub.requests] == [(1,)]
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "S1"), ("B", "S2"), ("B", "S3")]
+    assert names(problem, first.assignments) == [("A", "S1"), ("B", "S2"), ("B", "S3")]
 
 
 def test_second_clinician_sees_what_the_first_took() -> None:
@@ -132,7 +145,7 @@ def test_second_clinician_sees_what_the_first_took() -> None:
     # so A takes S2; B then finds S2 covered and takes S1: nothing short, nothing missed.
     problem = build_problem(_two_overlapping_sessions())
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
+    assert names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
     # the second sweep changes nothing, so the pass stops after it
     assert first.sweeps == 2
 
@@ -151,13 +164,13 @@ def _two_overlapping_sessions() -> Any:
 def _record_resolves(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     """The members of every model the pass solves, in order."""
     resolved: list[list[int]] = []
-    original = _Pass.resolve
+    original = GroupSolver.resolve
 
-    def resolve(self: _Pass, members: list[int], *args: Any, **kwargs: Any) -> Any:
+    def resolve(self: GroupSolver, members: list[int], *args: Any, **kwargs: Any) -> Any:
         resolved.append(list(members))
         return original(self, members, *args, **kwargs)
 
-    monkeypatch.setattr(_Pass, "resolve", resolve)
+    monkeypatch.setattr(GroupSolver, "resolve", resolve)
     return resolved
 
 
@@ -165,13 +178,13 @@ def test_a_sweep_begun_ahead_is_taken_up_where_it_stopped(monkeypatch: pytest.Mo
     # A's turn came beside CP-SAT's first try, with one search thread: A took S2. The pass goes on
     # with B, who takes S1; the second sweep re-solves both and changes nothing.
     problem = build_problem(_two_overlapping_sessions())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
     sweep.step(1.0)
     assert sweep.next == 1 and sweep.unsolved == {1}
     assert sweep.state.chosen == [{1}, set()]  # A on S2
     resolved = _record_resolves(monkeypatch)
     first = first_pass(problem, budget=10.0, workers=2, sweep=sweep)
-    assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
+    assert names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
     assert resolved == [[1], [0], [1]]  # B, then the second sweep
     assert first.sweeps == 2 and first.complete
 
@@ -182,7 +195,7 @@ def test_a_sweep_halted_in_a_solve_leaves_that_clinician_to_the_pass(
     # CP-SAT's presolve ends while A's model is being solved beside it: the sweep is halted, that
     # solve stopped without a roster. A is not passed over: the pass solves A first.
     problem = build_problem(_two_overlapping_sessions())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
 
     def halted(self: cp_model.CpSolver, model: cp_model.CpModel, *args: Any) -> Any:
         sweep.halt()
@@ -197,7 +210,7 @@ def test_a_sweep_halted_in_a_solve_leaves_that_clinician_to_the_pass(
     assert sweep.state.halt is None  # the pass's own solves are not halted
     resolved = _record_resolves(monkeypatch)
     first = first_pass(problem, budget=10.0, workers=2, sweep=sweep)
-    assert _names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
+    assert names(problem, first.assignments) == [("A", "S2"), ("B", "S1")]
     assert resolved[:2] == [[0], [1]]
 
 
@@ -207,9 +220,9 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     # clinicians before the try gives up. The pass goes on from that sweep (its second sweep
     # changes nothing); the polish re-solves the two together until STALL groups in a row change
     # nothing, and the full model then finds the same roster optimal: objective 0.
-    given: list[tuple[Sweep, float]] = []
+    given: list[tuple[FirstSweep, float]] = []
 
-    def nothing(sweep: Sweep | None, limit: float, *_: object) -> object:
+    def nothing(sweep: FirstSweep | None, limit: float, *_: object) -> object:
         assert sweep is not None
         given.append((sweep, limit))
         sweep.start(limit)
@@ -220,14 +233,14 @@ def test_the_sweep_beside_cp_sat_goes_on_in_the_pass(monkeypatch: pytest.MonkeyP
     _replace_first_try(monkeypatch, nothing)
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(_two_overlapping_sessions())
-    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.5))
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.5, columns=0.0))
     assert result.status is SolveStatus.OPTIMAL
     assert result.assignments == (("A", "S2"), ("B", "S1"))
     assert result.objective == 0
     ((sweep, limit),) = given
     assert limit == pytest.approx(0.5 * 10 / 2, rel=0.2)  # less the time the build took
     assert sweep.done and sweep.state.workers == 2  # the pass went on with both workers
-    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * solver.polish.STALL
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * PolishParams().stall
 
 
 def test_the_sweep_goes_on_with_the_whole_pass_in_its_thread(
@@ -237,13 +250,13 @@ def test_the_sweep_goes_on_with_the_whole_pass_in_its_thread(
     # sweep (A takes M, B stays off), a second that changes nothing; the roster costs 5.
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(stall_instance())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
     sweep.start(1.0, then=10.0)
     assert sweep._thread is not None
     sweep._thread.join(30)
     assert resolved == [[0], [1], [0], [1]]
     assert sweep.complete
-    assert _names(problem, sweep.state.roster()) == [("A", "M")]
+    assert names(problem, sweep.state.roster()) == [("A", "M")]
 
 
 def test_a_halted_pass_builds_nothing_more(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,7 +264,7 @@ def test_a_halted_pass_builds_nothing_more(monkeypatch: pytest.MonkeyPatch) -> N
     # clinician's model tried: no one has a roster, so it is not complete.
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(stall_instance())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
     sweep.halt()
     sweep.state.halt = sweep._halt
     first = first_pass(problem, 10.0, sweep=sweep)
@@ -267,10 +280,10 @@ def test_the_pass_beside_cp_sat_wins_with_a_roster_that_costs_less(
     # The pass ends at 5 on the stall instance (A on M, B off: see stall_instance). At the end of
     # CP-SAT's share its best roster so far costs 6 or 5: only a pass's roster costing less wins.
     problem = build_problem(stall_instance())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
     first_pass(problem, 10.0, sweep=sweep)
-    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
-    recorder = solver.solve._Recorder(0.0, None)
+    race = solver.engine.race.Race(problem, sweep, SolveParams(time_limit=10))
+    recorder = solver.engine.race.Recorder(0.0, None)
     recorder.events.append(Progress(1.0, cp_sat_best, 0.0))
     assert race.judge(recorder) is won
     assert race.won is won
@@ -279,31 +292,31 @@ def test_the_pass_beside_cp_sat_wins_with_a_roster_that_costs_less(
 def test_a_pass_without_a_roster_for_everyone_does_not_win() -> None:
     # The sweep has not reached B: the pass's roster is no answer, whatever CP-SAT's costs.
     problem = build_problem(stall_instance())
-    sweep = Sweep(problem)
+    sweep = FirstSweep(problem)
     sweep.step(1.0)
-    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
-    recorder = solver.solve._Recorder(0.0, None)
+    race = solver.engine.race.Race(problem, sweep, SolveParams(time_limit=10))
+    recorder = solver.engine.race.Recorder(0.0, None)
     recorder.events.append(Progress(1.0, 1000.0, 0.0))
     assert not race.judge(recorder)
 
 
 def _race_in_its_thread(
     monkeypatch: pytest.MonkeyPatch,
-) -> tuple[solver.solve._Race, list[int]]:
+) -> tuple[solver.engine.race.Race, list[int]]:
     """The race on the stall instance, its thread run to the end: the pass, then the polish,
     which stops when STALL groups in a row change nothing. Returns the race and the scheduling
     priority (nice value) the polish ran at."""
     problem = build_problem(stall_instance())
-    sweep = Sweep(problem)
-    race = solver.solve._Race(problem, sweep, SolveParams(time_limit=10))
+    sweep = FirstSweep(problem)
+    race = solver.engine.race.Race(problem, sweep, SolveParams(time_limit=10))
     priorities: list[int] = []
-    original = solver.solve.polish
+    original = solver.engine.race.polish
 
     def polish(*args: Any, **kwargs: Any) -> Any:
         priorities.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(solver.solve, "polish", polish)
+    monkeypatch.setattr(solver.engine.race, "polish", polish)
     sweep.start(1.0, then=10.0, after=race.polish_ahead)
     assert sweep._thread is not None
     sweep._thread.join(60)
@@ -316,11 +329,11 @@ def test_the_race_polishes_the_pass_roster_in_its_thread(monkeypatch: pytest.Mon
     # pass's own 5 would not.
     resolved = _record_resolves(monkeypatch)
     race, _ = _race_in_its_thread(monkeypatch)
-    assert _names(race.problem, race.sweep.state.roster()) == [("A", "M")]
+    assert names(race.problem, race.sweep.state.roster()) == [("A", "M")]
     assert race.polished is not None
-    assert _names(race.problem, race.polished) == [("A", "T"), ("B", "M")]
-    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
-    recorder = solver.solve._Recorder(0.0, None)
+    assert names(race.problem, race.polished) == [("A", "T"), ("B", "M")]
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + PolishParams().stall)
+    recorder = solver.engine.race.Recorder(0.0, None)
     recorder.events.append(Progress(1.0, 3.0, 0.0))
     assert race.judge(recorder) and race.won
 
@@ -331,7 +344,7 @@ def test_the_race_polishes_at_the_lowest_priority(monkeypatch: pytest.MonkeyPatc
     # keeps its own priority.
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     _, priorities = _race_in_its_thread(monkeypatch)
-    assert priorities == [solver.solve.LOWEST]
+    assert priorities == [solver.engine.race.LOWEST]
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
 
 
@@ -341,10 +354,10 @@ def test_cp_sat_without_a_roster_takes_the_race_polished_roster(
     # CP-SAT's first try ends without a roster while the race's thread has polished the pass's
     # roster (to 1): no new pass is made; the polish goes on from that roster (STALL groups
     # change nothing) and the full model proves it optimal.
-    started: list[solver.solve._Race] = []
+    started: list[solver.engine.race.Race] = []
 
     def nothing(
-        sweep: Sweep | None, limit: float, race: solver.solve._Race | None, *_: object
+        sweep: FirstSweep | None, limit: float, race: solver.engine.race.Race | None, *_: object
     ) -> object:
         assert sweep is not None and race is not None
         sweep.start(limit, then=10.0, after=race.polish_ahead)
@@ -356,14 +369,14 @@ def test_cp_sat_without_a_roster_takes_the_race_polished_roster(
     _replace_first_try(monkeypatch, nothing)
     resolved = _record_resolves(monkeypatch)
     problem = build_problem(stall_instance())
-    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25, columns=0.0))
     (race,) = started
     assert race.polished is not None and not race.won
     assert result.status is SolveStatus.OPTIMAL
     assert result.assignments == (("A", "T"), ("B", "M"))
     assert result.objective == 1
-    race_part = [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
-    assert resolved == race_part + [[0, 1]] * solver.polish.STALL
+    race_part = [[0], [1], [0], [1]] + [[0, 1]] * (1 + PolishParams().stall)
+    assert resolved == race_part + [[0, 1]] * PolishParams().stall
 
 
 def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
@@ -373,13 +386,13 @@ def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
     # (A on M). CP-SAT's roster is given up; the pass is not swept again (it has run), the polish
     # re-solves A and B together (A on T, B on M: 1) and then STALL more groups change nothing;
     # the full model finds that roster optimal.
-    races: list[solver.solve._Race] = []
+    races: list[solver.engine.race.Race] = []
 
     def losing(
-        sweep: Sweep | None,
+        sweep: FirstSweep | None,
         _: float,
-        race: solver.solve._Race | None,
-        recorder: solver.solve._Recorder,
+        race: solver.engine.race.Race | None,
+        recorder: solver.engine.race.Recorder,
     ) -> object:
         assert race is not None
         first_pass(race.problem, 10.0, sweep=sweep)  # as the thread beside the try would
@@ -392,13 +405,13 @@ def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
     resolved = _record_resolves(monkeypatch)
     inst = stall_instance()
     problem = build_problem(inst)
-    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    result = solve(problem, SolveParams(time_limit=10, workers=2, first_pass=0.25, columns=0.0))
     assert len(races) == 1 and races[0].won
     assert result.status is SolveStatus.OPTIMAL
     assert result.assignments == (("A", "T"), ("B", "M"))
     assert result.objective == 1
     # two sweeps (the second changes nothing), then only the polish's groups
-    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + solver.polish.STALL)
+    assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + PolishParams().stall)
 
 
 @pytest.mark.parametrize(("rules", "raced"), [({}, True), ({"fairness": {}}, False)])
@@ -407,7 +420,7 @@ def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished
 ) -> None:
     # With fairness as a soft rule the polish does not run, so neither does the pass beside the
     # whole try: only the first sweep, beside the presolve.
-    original = solver.solve._first_try
+    original = solver.engine.solve.first_try
     given: list[object] = []
 
     def record(*args: Any) -> Any:
@@ -415,14 +428,16 @@ def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished
             given.append(args[5])
         return original(*args)
 
-    monkeypatch.setattr(solver.solve, "_first_try", record)
+    monkeypatch.setattr(solver.engine.solve, "first_try", record)
     inst = make(
         [doc("A"), doc("B")],
         [sess("S")],
         needs=[need("S", 0, 1, 2)],
         rules={"cover_preferred": {}, **rules},
     )
-    result = solve(build_problem(inst), SolveParams(time_limit=10, workers=2, first_pass=0.25))
+    result = solve(
+        build_problem(inst), SolveParams(time_limit=10, workers=2, first_pass=0.25, columns=0.0)
+    )
     assert result.status is SolveStatus.OPTIMAL and result.objective == 0
     (race,) = given
     assert (race is not None) is raced
@@ -438,10 +453,10 @@ def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.Monkey
     inst = stall_instance()
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "M")]
+    assert names(problem, first.assignments) == [("A", "M")]
     assert first.sweeps == 2
     _cp_sat_finds_nothing_at_first(monkeypatch)
-    full = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5))
+    full = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0))
     assert full.status is SolveStatus.OPTIMAL
     assert full.assignments == (("A", "T"), ("B", "M"))
     assert full.objective == 1
@@ -459,7 +474,7 @@ def test_hard_minimum_left_short_by_the_pass_is_met_by_the_full_model(
     )
     problem = build_problem(inst)
     _cp_sat_finds_nothing_at_first(monkeypatch)
-    result = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5))
+    result = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0))
     assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 0
     assert {s for _, s in result.assignments} == {"S1", "S2"}
@@ -467,10 +482,10 @@ def test_hard_minimum_left_short_by_the_pass_is_met_by_the_full_model(
 
 
 def test_first_pass_keeps_the_samples_optimum() -> None:
-    from roster.io import load_instance
+    from roster.domain.io import load_instance
 
     problem = build_problem(load_instance("data/samples/hksh-affiliation-week"))
-    result = solve(problem, SolveParams(time_limit=30, workers=2, first_pass=0.25))
+    result = solve(problem, SolveParams(time_limit=30, workers=2, first_pass=0.25, columns=0.0))
     assert result.status is SolveStatus.OPTIMAL
     assert result.objective == 32
 
@@ -493,11 +508,12 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     inst = stall_instance()
     _cp_sat_finds_nothing_at_first(monkeypatch)
     if not polishing:
-        monkeypatch.setattr(solver.solve, "applies", lambda problem: False)
+        monkeypatch.setattr(solver.engine.solve, "applies", lambda *_: False)
     params = SolveParams(
         time_limit=10,
         workers=1,
         first_pass=0.5,
+        columns=0.0,
         extra={"stop_after_presolve": True, "cp_model_presolve": False},
     )
     result = solve(build_problem(inst), params)
@@ -531,9 +547,9 @@ def test_a_minimum_one_clinician_cannot_fill_alone_is_mended_by_two() -> None:
     )
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "S1"), ("B", "S2")]
+    assert names(problem, first.assignments) == [("A", "S1"), ("B", "S2")]
     assert first.complete  # everyone solved in their own model, no minimum short
-    report = check_roster(inst, _names(problem, first.assignments))
+    report = check_roster(inst, names(problem, first.assignments))
     assert not report.hard_violations
     assert report.objective == 1
 
@@ -553,10 +569,10 @@ def test_a_pass_that_leaves_a_minimum_short_is_not_complete(
 ) -> None:
     # The instance above without the mending: A takes S2 (the want), B finds S2 full and S1 out
     # of reach, so S1 stays short and the roster breaks a hard rule.
-    monkeypatch.setattr(solver.firstpass, "_mend", lambda *args: False)
+    monkeypatch.setattr(solver.search.firstpass, "_mend", lambda *args: False)
     problem = build_problem(_mending_instance())
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "S2")]
+    assert names(problem, first.assignments) == [("A", "S2")]
     assert not first.complete
 
 
@@ -569,17 +585,19 @@ def test_a_complete_pass_is_the_answer_when_the_pinned_model_is_not_settled_in_t
     # the objective the pinned model could not give comes from the independent checker: A's
     # missed want, 1.
     _cp_sat_finds_nothing_at_first(monkeypatch)
-    original = solver.solve._pinned
+    original = solver.model.build.solve_pinned
 
     def unsettled(*args: Any) -> tuple[object, int]:
         solver_, _ = original(*args)
         return solver_, cp_model.UNKNOWN
 
-    monkeypatch.setattr(solver.solve, "_pinned", unsettled)
+    monkeypatch.setattr(solver.model.build, "solve_pinned", unsettled)
+    monkeypatch.setattr(solver.engine.solve, "solve_pinned", unsettled)
     params = SolveParams(
         time_limit=10,
         workers=1,
         first_pass=0.5,
+        columns=0.0,
         extra={"stop_after_presolve": True, "cp_model_presolve": False},
     )
     inst = _mending_instance()
@@ -605,7 +623,7 @@ def test_no_last_solve_when_cp_sat_could_not_presolve_again_in_the_time_left(
     # as it is, scored by the checker.
     _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
     built: list[cp_model.CpModel] = []
-    original_build = solver.solve.build_model
+    original_build = solver.engine.solve.build_model
 
     def build(*args: Any) -> Any:
         out = original_build(*args)
@@ -619,10 +637,11 @@ def test_no_last_solve_when_cp_sat_could_not_presolve_again_in_the_time_left(
         solved.append(model)
         return original_solve(self, model, *args)
 
-    monkeypatch.setattr(solver.solve, "build_model", build)
+    monkeypatch.setattr(solver.engine.solve, "build_model", build)
+    monkeypatch.setattr(solver.search.groups, "build_model", build)
     monkeypatch.setattr(cp_model.CpSolver, "solve", solve_counted)
     inst = _mending_instance()
-    params = SolveParams(time_limit=10, workers=1, first_pass=0.5)
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
     result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.FEASIBLE
     assert result.assignments == (("A", "S1"), ("B", "S2"))
@@ -653,16 +672,16 @@ def test_the_pass_has_the_time_left_when_cp_sat_could_not_presolve_after_its_sha
     # a tenth of it; unless the polish can take its roster on (no rule weighs clinicians against
     # each other), which improves it faster than the pass's own sweeps.
     _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
-    monkeypatch.setattr(solver.solve, "applies", lambda problem: polishing)
+    monkeypatch.setattr(solver.engine.solve, "applies", lambda *_: polishing)
     calls: list[tuple[float, float]] = []
-    original = solver.solve.first_pass
+    original = solver.engine.solve.first_pass
 
     def recorded(problem: ProblemData, budget: float, *args: Any, **kwargs: Any) -> Any:
         calls.append((budget, kwargs["retry_until"]))
         return original(problem, budget, *args, **kwargs)
 
-    monkeypatch.setattr(solver.solve, "first_pass", recorded)
-    params = SolveParams(time_limit=10, workers=1, first_pass=0.5)
+    monkeypatch.setattr(solver.engine.solve, "first_pass", recorded)
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
     result = solve(build_problem(_two_overlapping_sessions()), params)
     assert result.assignments == (("A", "S2"), ("B", "S1"))
     ((budget, until),) = calls
@@ -705,7 +724,7 @@ def test_first_try_gives_up_only_without_a_roster(
         flags[1].set()
     halted: list[bool] = []  # the sweep beside the try is halted in every case
     # a share of 0.01 of a 1 s limit: at most 0.02 s waiting
-    solver.solve._watch(
+    solver.engine.race.watch(
         fake,  # type: ignore[arg-type]
         _FakeRecorder(events),  # type: ignore[arg-type]
         0.01,
@@ -746,7 +765,7 @@ def test_small_models_skip_probing_except_beside_cp_sat(
         return original(self, model, *args)
 
     monkeypatch.setattr(cp_model.CpSolver, "solve", solve_)
-    state = _Pass(build_problem(stall_instance()), 1, 0)
+    state = GroupSolver(build_problem(stall_instance()), 1, 0)
     state.halt = threading.Event() if beside else None
     assert state.resolve([0], [10.0]) == (0, True)
     q = cp_model.CpSolver().parameters

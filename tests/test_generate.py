@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from roster.check import check_roster
-from roster.domain import TABLES
-from roster.generate import generate_instance, generate_with_witness, write_instance
-from roster.io import load_instance
-from roster.rules import RULE_KINDS
+from roster.domain.check import check_roster
+from roster.domain.io import load_instance
+from roster.domain.rules import RULE_KINDS
+from roster.domain.sources.generated import generate_instance, generate_with_witness, write_instance
+from roster.domain.tables import TABLES
 
 
 def _files(folder: Path) -> dict[str, bytes]:

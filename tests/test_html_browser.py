@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_exports import solve_week
 
 from roster.cli import main
-from roster.html_report import CHARTS, SECTIONS
+from roster.outputs.html import CHARTS, SECTIONS
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 BROWSER = next((b for b in BROWSERS if shutil.which(b)), None)
@@ -59,9 +58,9 @@ def chromium(profile: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("browser")
-    out = solve_week(root)
+def page(tmp_path_factory: pytest.TempPathFactory, solved_week: Path) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "out"
+    shutil.copytree(solved_week, out)
     result = CliRunner().invoke(main, ["report", str(out)])
     assert result.exit_code == 0, result.output
     return out / "report.html"

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from typing import Any
 
 import pytest
-from factory import doc, make, need, sess, stall_instance
+from factory import doc, make, micro_instances, names, need, sess, small_polishable, stall_instance
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
-from test_agreement import eligible_pairs, micro_instances
 
-import solver.polish
-from roster.check import check_roster
-from solver.firstpass import _Pass, first_pass
-from solver.polish import STALL, STALL_EACH, applies, polish
-from solver.problem import ProblemData, build_problem
+from roster.app.compile import build_problem
+from roster.domain.check import check_roster
+from solver.search.firstpass import first_pass
+from solver.search.groups import GroupSolver
+from solver.search.polish import PolishParams, applies, polish
 
-
-def _names(problem: ProblemData, pairs: frozenset[tuple[int, int]]) -> list[tuple[str, str]]:
-    return sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in pairs)
+STALL, STALL_EACH = PolishParams().stall, PolishParams().stall_each
 
 
 def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
@@ -31,11 +27,11 @@ def test_two_clinicians_re_solved_together_leave_the_pass_stall() -> None:
     inst = stall_instance()
     problem = build_problem(inst)
     first = first_pass(problem, budget=10.0)
-    assert _names(problem, first.assignments) == [("A", "M")]
+    assert names(problem, first.assignments) == [("A", "M")]
     polished = polish(problem, first.assignments, 10.0)
-    assert _names(problem, polished.assignments) == [("A", "T"), ("B", "M")]
+    assert names(problem, polished.assignments) == [("A", "T"), ("B", "M")]
     assert (polished.moves, polished.tries) == (1, 1 + STALL)
-    report = check_roster(inst, _names(problem, polished.assignments))
+    report = check_roster(inst, names(problem, polished.assignments))
     assert not report.hard_violations
     assert report.objective == 1
 
@@ -54,7 +50,7 @@ def test_the_polish_stops_after_so_many_groups_in_a_row_per_clinician(n: int) ->
     )
     problem = build_problem(inst)
     chosen = [(i, i) for i in range(n)]
-    assert _names(problem, chosen) == sorted((f"D{i}", f"S{i}") for i in range(n))
+    assert names(problem, chosen) == sorted((f"D{i}", f"S{i}") for i in range(n))
     polished = polish(problem, chosen, 60.0)
     assert polished.assignments == frozenset(chosen)
     assert (polished.moves, polished.tries) == (0, max(STALL, STALL_EACH * n))
@@ -118,7 +114,7 @@ def test_a_group_roster_not_proven_best_is_taken_only_when_it_costs_no_more(
     first = first_pass(problem, budget=10.0)
     _unproven(monkeypatch, above=above)
     polished = polish(problem, first.assignments, 10.0)
-    assert _names(problem, polished.assignments) == expected
+    assert names(problem, polished.assignments) == expected
     assert (polished.moves, polished.tries) == (moves, tries)
 
 
@@ -135,8 +131,8 @@ def test_a_hard_minimum_stays_hard_in_the_groups() -> None:
     )
     problem = build_problem(inst)
     polished = polish(problem, frozenset({(0, 0)}), 10.0)
-    assert _names(problem, polished.assignments) == [("A", "S")]
-    softened = _Pass(problem, 1, 0)
+    assert names(problem, polished.assignments) == [("A", "S")]
+    softened = GroupSolver(problem, 1, 0)
     softened.load([(0, 0)])
     softened.resolve([0], [10.0])
     assert softened.chosen[0] == set()
@@ -165,32 +161,8 @@ def test_no_polish_when_two_clinicians_have_too_many_sessions_to_choose_from(
     # A and B may each work S1 and S2: two clinicians have 4 sessions between them, on average.
     inst = make([doc("A"), doc("B")], [sess("S1"), sess("S2", day=1)], rules={"requests": {}})
     problem = build_problem(inst)
-    monkeypatch.setattr(solver.polish, "FREE", 4)
-    assert applies(problem)
-    monkeypatch.setattr(solver.polish, "FREE", 3)
-    assert not applies(problem)
-
-
-def _feasible_rosters(inst: Any, pairs: list[tuple[str, str]]) -> list[tuple[list[Any], int]]:
-    """Every roster over the eligible pairs that keeps every hard rule, with its cost."""
-    found = []
-    for k in range(len(pairs) + 1):
-        for subset in itertools.combinations(pairs, k):
-            report = check_roster(inst, subset)
-            if not report.hard_violations:
-                found.append((list(subset), report.objective))
-    return found
-
-
-def _small_polishable(inst: Any) -> tuple[ProblemData, list[tuple[list[Any], int]]]:
-    """A micro-instance the polish (and column generation) applies to, small enough to
-    enumerate (at most 9 eligible pairs, else the example is discarded): its problem and every
-    roster that keeps every hard rule, with its cost."""
-    problem = build_problem(inst)
-    assume(applies(problem))
-    pairs = eligible_pairs(inst)
-    assume(len(pairs) <= 9)
-    return problem, _feasible_rosters(inst, pairs)
+    assert applies(problem, PolishParams(max_pairs=4))
+    assert not applies(problem, PolishParams(max_pairs=3))
 
 
 @settings(
@@ -210,15 +182,13 @@ def test_the_polish_keeps_every_hard_rule_and_never_costs_more(
     # and a random roster among those keeping every hard rule, found by enumeration: the polished
     # roster keeps every hard rule too and the checker scores it no higher. Groups of one or two,
     # so that most are priced against clinicians outside them.
-    monkeypatch.setattr(solver.polish, "STALL", 10)
-    monkeypatch.setattr(solver.polish, "ROWS", (1, 2))
-    monkeypatch.setattr(solver.polish, "WINDOW_SIZES", (1, 2))
-    problem, feasible = _small_polishable(inst)
+    params = PolishParams(stall=10, horizon_sizes=(1, 2), window_sizes=(1, 2))
+    problem, feasible = small_polishable(inst)
     assume(feasible)
     roster, cost = data.draw(st.sampled_from(feasible))
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
     sess = {s.id: i for i, s in enumerate(problem.sessions)}
-    polished = polish(problem, [(clin[c], sess[s]) for c, s in roster], 10.0)
-    report = check_roster(inst, _names(problem, polished.assignments))
+    polished = polish(problem, [(clin[c], sess[s]) for c, s in roster], 10.0, params=params)
+    report = check_roster(inst, names(problem, polished.assignments))
     assert report.hard_violations == ()
     assert report.objective <= cost

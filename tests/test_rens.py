@@ -5,17 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from factory import doc, make, need, sess, stall_instance
+from factory import doc, make, micro_instances, names, need, sess, small_polishable, stall_instance
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_agreement import micro_instances
-from test_polish import _names, _small_polishable
 
-from roster.check import check_roster
-from solver.colgen import _Master, _Pricer
-from solver.firstpass import _Slices
-from solver.problem import ProblemData, build_problem
-from solver.rens import Support, shares, supported
+from roster.app.compile import build_problem
+from roster.domain.check import check_roster
+from solver.columns.master import MasterLP, shares
+from solver.columns.pricer import Pricer
+from solver.columns.support import Support, supported
+from solver.model.problem import ProblemData
+from solver.model.slices import Slices
 
 
 def _pairs(
@@ -38,11 +38,11 @@ def test_the_support_model_keeps_the_fixed_and_the_barred_assignments() -> None:
     taken = _pairs(problem, [("A", "M", 1.0)])
     got = support(taken, 0, math.inf, 10.0)
     assert got is not None
-    assert (_names(problem, got[0]), got[1]) == ([("A", "M")], True)
+    assert (names(problem, got[0]), got[1]) == ([("A", "M")], True)
     taken = _pairs(problem, [("A", "T", 1.0), ("B", "M", 0.5)])
     got = support(taken, 0, math.inf, 10.0)
     assert got is not None
-    assert _names(problem, got[0]) == [("A", "T"), ("B", "M")]
+    assert names(problem, got[0]) == [("A", "T"), ("B", "M")]
     assert support(taken, 0, 1, 10.0) is None
     assert support.open == 1
 
@@ -63,7 +63,7 @@ def test_the_cut_off_holds_the_objectives_constant_part() -> None:
     for below in (math.inf, 2):
         got = support(taken, 0, below, 10.0)
         assert got is not None
-        assert (_names(problem, got[0]), got[1]) == ([("B", "S1")], True)
+        assert (names(problem, got[0]), got[1]) == ([("B", "S1")], True)
     assert support(taken, 0, 1, 10.0) is None
 
 
@@ -71,10 +71,10 @@ def test_a_columns_own_cost_is_its_clinicians_penalties_or_none_when_it_breaks_a
     # A's own penalties: working M, none; T, the missed want (1); nothing, the same 1. Both M and
     # T break A's one session a week: no cost.
     problem = build_problem(stall_instance())
-    slices = _Slices(problem)
+    slices = Slices(problem)
     a = next(i for i, c in enumerate(problem.clinicians) if c.id == "A")
     m, t = (next(i for i, s in enumerate(problem.sessions) if s.id == x) for x in "MT")
-    pricer = _Pricer(problem, slices, a)
+    pricer = Pricer(problem, slices, a)
     costs = [pricer.cost(frozenset(col), 0) for col in ({m}, {t}, set(), {m, t})]
     assert costs == [0, 1, 1, None]
     # the pricer's own model is left as it was: its least priced roster at zero prices is M
@@ -88,11 +88,11 @@ def test_the_roster_of_the_masters_support_is_scored_as_the_checker_scores_it() 
     # Asked for a roster below 1, none: the LP promises nothing better.
     inst = stall_instance()
     problem = build_problem(inst)
-    slices = _Slices(problem)
-    pricers = [_Pricer(problem, slices, c) for c in range(problem.n_clinicians)]
+    slices = Slices(problem)
+    pricers = [Pricer(problem, slices, c) for c in range(problem.n_clinicians)]
     ids = [c.id for c in problem.clinicians]
     m, t = (next(i for i, s in enumerate(problem.sessions) if s.id == x) for x in "MT")
-    master = _Master(problem)
+    master = MasterLP(problem)
     a, b = ids.index("A"), ids.index("B")
     master.add(a, frozenset({m}), 0)
     master.add(a, frozenset({t}), 1)
@@ -102,8 +102,8 @@ def test_the_roster_of_the_masters_support_is_scored_as_the_checker_scores_it() 
     support = Support(problem, 2, 0)
     got = supported(master, pricers, support, 0, math.inf, 10.0, 0)
     assert got is not None
-    assert got[0] == 1 == check_roster(inst, _names(problem, got[1])).objective
-    assert _names(problem, got[1]) == [("A", "T"), ("B", "M")]
+    assert got[0] == 1 == check_roster(inst, names(problem, got[1])).objective
+    assert names(problem, got[1]) == [("A", "T"), ("B", "M")]
     assert supported(master, pricers, support, 0, 1, 10.0, 0) is None
 
 
@@ -125,7 +125,7 @@ def test_the_support_model_finds_the_best_roster_that_keeps_its_assignments(
     # fixed (1) or open (a half) at random. The support model's roster is the cheapest of the
     # rosters that keep every hard rule, work every fixed assignment and no barred one, as the
     # checker scores them; when there is none, no roster.
-    problem, feasible = _small_polishable(inst)
+    problem, feasible = small_polishable(inst)
     ids = [(problem.clinicians[c].id, problem.sessions[s].id) for c, s in problem.eligible]
     picks = data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=len(ids)))
     taken = {pair: share for pair, share in zip(problem.eligible, picks, strict=False) if share}
@@ -139,4 +139,4 @@ def test_the_support_model_finds_the_best_roster_that_keeps_its_assignments(
         assert got is None
         return
     assert got is not None and got[1]
-    assert check_roster(inst, _names(problem, got[0])).objective == min(keeping)
+    assert check_roster(inst, names(problem, got[0])).objective == min(keeping)

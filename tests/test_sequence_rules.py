@@ -6,11 +6,12 @@ from typing import Any
 
 from factory import doc, make, need, sess
 
-from roster.check import check_roster
-from roster.domain import Instance
-from solver.problem import build_problem
-from solver.result import Result, SolveStatus
-from solver.solve import SolveParams, solve
+from roster.app.compile import build_problem
+from roster.domain.check import check_roster
+from roster.domain.tables import Instance
+from solver.engine.params import SolveParams
+from solver.engine.solve import solve
+from solver.model.result import Result, SolveStatus
 
 
 def run(inst: Instance) -> Result:

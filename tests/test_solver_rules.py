@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+from typing import Any, get_args
 
 from factory import doc, make, need, sess
 
-from roster.domain import Instance
-from roster.rules import RULE_KINDS
-from solver.problem import build_problem
-from solver.result import Result, SolveStatus
-from solver.rules import BUILDERS
-from solver.solve import SolveParams, solve
+from roster.app.compile import build_problem
+from roster.domain.rules import RULE_KINDS, Rules
+from roster.domain.tables import Instance
+from solver.engine.params import SolveParams
+from solver.engine.solve import solve
+from solver.model import params as plain
+from solver.model.result import Result, SolveStatus
+from solver.model.rules import SPECS
 
 
 def run(inst: Instance, **kw: Any) -> Result:
@@ -19,7 +22,18 @@ def run(inst: Instance, **kw: Any) -> Result:
 
 
 def test_builders_cover_every_rule_kind_in_order() -> None:
-    assert tuple(BUILDERS) == RULE_KINDS
+    assert tuple(SPECS) == RULE_KINDS == plain.RULE_KINDS
+    assert all(spec.build.__name__ == f"add_{kind}" for kind, spec in SPECS.items())
+
+
+def test_the_engine_reads_every_parameter_of_the_rules_file() -> None:
+    # Each rule's plain record has exactly the schema's fields, plus hard and weight where the
+    # schema fixes them (a rule always soft, or always hard).
+    for kind, spec in SPECS.items():
+        annotation = Rules.model_fields[kind].annotation
+        schema = next(a for a in (annotation, *get_args(annotation)) if isinstance(a, type))
+        engine = {f.name for f in dataclasses.fields(spec.params)}
+        assert engine == set(schema.model_fields) | {"hard", "weight"}, kind
 
 
 def test_travel_time_makes_back_to_back_sites_impossible() -> None:

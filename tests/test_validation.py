@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import re
 import types
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -21,109 +20,24 @@ import openpyxl
 import pytest
 import yaml
 from pydantic.fields import FieldInfo
+from worked_example import (
+    DOCS,
+    NOT_INT,
+    Edit,
+    Files,
+    add_row,
+    cell,
+    edited,
+    example_files,
+    messages,
+    put,
+    sub,
+    write_instance,
+)
 
-from roster.domain import ROW_MODELS, TABLES
-from roster.io import InputError, load_instance
-from roster.rules import RULE_KINDS
-
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "format.md"
-INSTANCE_FILES = (*(f"{t}.csv" for t in TABLES), "rules.yaml")
-
-Files = dict[str, str | None]  # file name -> text; None removes the file
-Edit = Callable[[Files], None]
-
-
-# --- the worked example, as the documentation writes it -------------------------------------------
-
-
-def example_files() -> dict[str, str]:
-    """The worked example's files: in docs/format.md each is a line `name`, then a fenced block."""
-    text = DOCS.read_text(encoding="utf-8")
-    blocks = re.findall(r"^`([a-z_]+\.(?:csv|yaml))`\n\n```[a-z]*\n(.*?)^```", text, re.M | re.S)
-    found = {name: body for name, body in blocks if name in INSTANCE_FILES}
-    missing = sorted(set(INSTANCE_FILES) - set(found))
-    assert not missing, f"docs/format.md's worked example lacks {missing}"
-    return found
-
-
-def cell(table: str, row: int, column: str, value: str) -> Edit:
-    """Set one cell; `row` as a spreadsheet shows it (the header is row 1)."""
-
-    def edit(files: Files) -> None:
-        records, columns = _parse(files[f"{table}.csv"])
-        records[row - 2][column] = value
-        files[f"{table}.csv"] = _unparse(records, columns)
-
-    return edit
-
-
-def add_row(table: str, **values: str) -> Edit:
-    """Append a row; columns not given are blank."""
-
-    def edit(files: Files) -> None:
-        records, columns = _parse(files[f"{table}.csv"])
-        records.append({c: values.get(c, "") for c in columns})
-        files[f"{table}.csv"] = _unparse(records, columns)
-
-    return edit
-
-
-def put(name: str, text: str | None) -> Edit:
-    """Replace a whole file, or remove it (None)."""
-
-    def edit(files: Files) -> None:
-        files[name] = text
-
-    return edit
-
-
-def sub(name: str, old: str, new: str) -> Edit:
-    """Replace text in a file, e.g. one line of rules.yaml."""
-
-    def edit(files: Files) -> None:
-        text = files[name]
-        assert text is not None and old in text, f"{old!r} is not in {name}"
-        files[name] = text.replace(old, new)
-
-    return edit
-
-
-def _parse(text: str | None) -> tuple[list[dict[str, str]], list[str]]:
-    assert text is not None
-    reader = csv.DictReader(io.StringIO(text))
-    return list(reader), list(reader.fieldnames or [])
-
-
-def _unparse(records: list[dict[str, str]], columns: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return out.getvalue()
-
-
-def _edited(*edits: Edit) -> Files:
-    files: Files = dict(example_files())
-    for edit in edits:
-        edit(files)
-    return files
-
-
-def write_instance(root: Path, *edits: Edit) -> Path:
-    """Write the worked example as a CSV folder at `root`, after applying the edits."""
-    root.mkdir(parents=True, exist_ok=True)
-    for name, text in _edited(*edits).items():
-        if text is not None:
-            (root / name).write_text(text, encoding="utf-8")
-    return root
-
-
-def messages(path: Path) -> list[str]:
-    """Every problem load_instance reports, as printed."""
-    with pytest.raises(InputError) as err:
-        load_instance(path)
-    return [str(issue) for issue in err.value.issues]
-
+from roster.domain.io import InputError, load_instance
+from roster.domain.rules import RULE_KINDS
+from roster.domain.tables import ROW_MODELS, TABLES
 
 # --- the example itself is valid ------------------------------------------------------------------
 
@@ -144,7 +58,6 @@ CLINICIANS = "(known: CHAN, LEE, WONG)"
 SITES = "(known: EMC, HKU, HSK)"
 SESSIONS = "(known: MON-AM-HSK, MON-PM-EMC, TUE-AM-HKU, WED-AM-HSK)"
 HORIZON = "2026-12-07 to 2026-12-13"
-NOT_INT = "Input should be a valid integer, unable to parse string as an integer"
 NOT_DATE = "Input should be a valid date or datetime"
 NOT_TIME = "Input should be in a valid time format"
 
@@ -753,7 +666,7 @@ def _dotted(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 def write_workbook(path: Path, *edits: Edit, rules_sheet: bool = True) -> Path:
     """The worked example as one workbook: a sheet per table, typed cells, and a `rules` sheet."""
-    files = _edited(*edits)
+    files = edited(*edits)
     book = openpyxl.Workbook()
     book.remove(book.active)
     for table in TABLES:

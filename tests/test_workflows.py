@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 from click.testing import CliRunner, Result
 
+from roster.app.repair import RepairSettings, repair
 from roster.cli import main
-from roster.io import load_instance
-from roster.repair import RepairSettings, repair
-from roster.scenario import apply_changes, load_scenario
-from solver.solve import SolveParams
+from roster.domain.io import load_instance
+from roster.domain.scenario import apply_changes, load_scenario
+from solver.engine.params import SolveParams
 
 FAST = ["--time-limit", "10", "--workers", "1"]
 

@@ -1,0 +1,229 @@
+"""Compile a validated instance into the engine's index-based problem.
+
+The only code that sees both the domain (pydantic tables and rules) and the engine's problem.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+from roster.domain.rules import Rules as DomainRules
+from roster.domain.tables import Instance, Session
+from solver.model import params as plain
+from solver.model.problem import (
+    AllocationData,
+    ClinicianData,
+    ProblemData,
+    RequestData,
+    SessionData,
+)
+from solver.model.rules import SPECS
+
+
+def plain_rules(rules: DomainRules) -> plain.Rules:
+    """The validated rules as the engine's plain records, kind by kind."""
+    active: dict[str, plain.RuleParams] = {}
+    for kind, params in rules.active().items():
+        data = params.model_dump()
+        data.setdefault("hard", False)  # a rule that is always soft
+        data.setdefault("weight", 0)  # a rule that is always hard
+        if "pairs" in data:
+            data["pairs"] = tuple(
+                plain.Succession(plain.SessionKind(**p["first"]), plain.SessionKind(**p["then"]))
+                for p in data["pairs"]
+            )
+        if "kinds" in data:
+            data["kinds"] = tuple(data["kinds"])
+        active[kind] = SPECS[kind].params(**data)
+    return plain.Rules(**active)  # type: ignore[arg-type]
+
+
+def _minutes(moment: dt.datetime, origin: dt.datetime) -> int:
+    return int((moment - origin).total_seconds() // 60)
+
+
+def build_problem(instance: Instance) -> ProblemData:
+    """Compile a validated instance into index-based data."""
+    rules = instance.rules.rules
+    origin = dt.datetime.combine(instance.rules.horizon.start, dt.time())
+    site_index = {s.id: i for i, s in enumerate(instance.sites)}
+    roles = tuple(sorted({c.role for c in instance.clinicians}))
+    role_index = {r: i for i, r in enumerate(roles)}
+    activities = tuple(instance.activities())
+    activity_index = {a: i for i, a in enumerate(activities)}
+    series_index = {
+        k: i for i, k in enumerate(sorted({s.series for s in instance.sessions if s.series}))
+    }
+
+    sessions = []
+    for s in instance.sessions:
+        needs = tuple(
+            (role_index[n.role], n.min, n.pref, n.most)
+            for n in instance.needs_by_session.get(s.id, ())
+        )
+        teachers = 0
+        if s.students is not None and s.students_per_teacher:
+            teachers = -(-s.students // s.students_per_teacher)
+        sessions.append(
+            SessionData(
+                id=s.id,
+                site=site_index[s.site],
+                day=(s.date - instance.rules.horizon.start).days,
+                week=instance.week(s.date),
+                start=_minutes(s.start_at, origin),
+                end=_minutes(s.end_at, origin),
+                activity=activity_index[s.activity],
+                evening=instance.period(s) == "evening",
+                weekend=instance.is_weekend(s.date),
+                priority=s.priority,
+                series=series_index[s.series] if s.series else -1,
+                needs=needs,
+                teachers_needed=teachers,
+                period=instance.period(s),
+                need_weights=tuple(
+                    (
+                        s.priority if n.under_weight is None else n.under_weight,
+                        1 if n.over_weight is None else n.over_weight,
+                    )
+                    for n in instance.needs_by_session.get(s.id, ())
+                ),
+            )
+        )
+
+    clinicians = tuple(
+        ClinicianData(
+            c.id,
+            role_index[c.role],
+            c.max_per_day,
+            c.max_per_week,
+            c.max_weekends,
+            c.min_minutes,
+            c.max_minutes,
+            c.max_consecutive_days,
+            c.min_consecutive_days,
+            c.min_consecutive_days_off,
+            c.history,
+        )
+        for c in instance.clinicians
+    )
+
+    n_sites = len(instance.sites)
+    travel = [[0] * n_sites for _ in range(n_sites)]
+    for (a, b), minutes in instance.travel_minutes.items():
+        travel[site_index[a]][site_index[b]] = minutes
+
+    eligible = []
+    unavailable = set()
+    absences = _merged_absences(instance)
+    spans = [(s.start_at, s.end_at) for s in instance.sessions]
+    needs_roles = {
+        s.id: {n.role for n in instance.needs_by_session.get(s.id, ())} for s in instance.sessions
+    }
+    at_site: dict[str, list[int]] = {}
+    for si, s in enumerate(instance.sessions):
+        at_site.setdefault(s.site, []).append(si)
+    for ci, c in enumerate(instance.clinicians):
+        specialties = set(c.specialties)
+        privileges = set(c.privileges)
+        starts, ends = absences.get(c.id, ([], []))
+        # only sessions at sites where the clinician holds privileges can be eligible
+        candidates = sorted(si for site in privileges for si in at_site.get(site, ()))
+        for si in candidates:
+            s = instance.sessions[si]
+            if not _eligible(
+                c.role, specialties, privileges, c.teacher, s, needs_roles[s.id], rules
+            ):
+                continue
+            eligible.append((ci, si))
+            # the last absence starting before the session ends is the only one that can overlap
+            k = bisect.bisect_left(starts, spans[si][1]) - 1
+            if k >= 0 and spans[si][0] < ends[k]:
+                unavailable.add((ci, si))
+
+    clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
+    allocations = tuple(
+        AllocationData(
+            clin_index[a.clinician],
+            activity_index[a.activity],
+            a.period == "week",
+            a.unit == "share",
+            a.target,
+            a.min,
+            a.max,
+        )
+        for a in instance.allocations
+    )
+    requests = []
+    by_id = {s.id: si for si, s in enumerate(instance.sessions)}
+    by_date: dict[dt.date, list[int]] = {}
+    for si, s in enumerate(instance.sessions):
+        by_date.setdefault(s.date, []).append(si)
+    everything = list(range(len(instance.sessions)))
+    for r in instance.requests:
+        if r.session is not None:
+            pool = [by_id[r.session]] if r.session in by_id else []
+        elif r.date is not None:
+            pool = by_date.get(r.date, [])
+        else:
+            pool = everything
+        matching = tuple(si for si in pool if instance.matches(r, instance.sessions[si]))
+        requests.append(RequestData(clin_index[r.clinician], r.kind == "want", r.weight, matching))
+
+    return ProblemData(
+        clinicians=clinicians,
+        sessions=tuple(sessions),
+        roles=roles,
+        activities=activities,
+        n_sites=n_sites,
+        n_days=instance.rules.horizon.days,
+        n_weeks=instance.n_weeks,
+        travel=tuple(tuple(row) for row in travel),
+        eligible=tuple(eligible),
+        unavailable=frozenset(unavailable),
+        allocations=allocations,
+        requests=tuple(requests),
+        rules=plain_rules(rules),
+    )
+
+
+def _merged_absences(
+    instance: Instance,
+) -> dict[str, tuple[list[dt.datetime], list[dt.datetime]]]:
+    """Per clinician, their unavailability merged into disjoint intervals: (starts, ends),
+    sorted."""
+    raw: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for u in instance.unavailability:
+        raw.setdefault(u.clinician, []).append((u.start, u.end))
+    out: dict[str, tuple[list[dt.datetime], list[dt.datetime]]] = {}
+    for clinician, intervals in raw.items():
+        starts: list[dt.datetime] = []
+        ends: list[dt.datetime] = []
+        for start, end in sorted(intervals):
+            if ends and start <= ends[-1]:
+                ends[-1] = max(ends[-1], end)
+            else:
+                starts.append(start)
+                ends.append(end)
+        out[clinician] = (starts, ends)
+    return out
+
+
+def _eligible(
+    role: str,
+    specialties: set[str],
+    privileges: set[str],
+    teacher: bool,
+    s: Session,
+    roles_needed: set[str],
+    rules: DomainRules,
+) -> bool:
+    if role not in roles_needed:
+        return False
+    if s.specialty is not None and s.specialty not in specialties:
+        return False
+    if s.site not in privileges:
+        return False
+    return not (
+        rules.eligibility.teaching_needs_teacher and s.activity == "teaching" and not teacher
+    )

@@ -1,0 +1,143 @@
+"""What every command shares: exit codes, how bad input is reported, and the engine's options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+import yaml
+
+from roster.domain.io import InputError, load_instance
+from roster.domain.tables import Instance
+from solver.engine.params import SolveParams
+
+EXIT_INVALID = 2
+EXIT_INFEASIBLE = 3
+EXIT_NO_SOLUTION = 4
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail_input(err: InputError, writes: bool = True) -> NoReturn:
+    """Print every problem of the input, say nothing was written, and exit 2."""
+    for issue in err.issues:
+        click.echo(f"error: {issue}", err=True)
+    n = len(err.issues)
+    tail = "; nothing was written." if writes else "."
+    click.echo(f"{n} problem{'s' if n != 1 else ''} in the input{tail}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def key_values(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    """KEY=VALUE items, each value read as YAML (so 50 is a number and true a flag)."""
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got '{item}'", param_hint=option)
+        out[key.strip()] = yaml.safe_load(raw)
+    return out
+
+
+def load(path: str, sets: tuple[str, ...] = (), writes: bool = True) -> Instance:
+    """The instance at ``path`` with the --set overrides, or exit 2 with every problem."""
+    try:
+        return load_instance(path, overrides=key_values(sets, "--set"))
+    except InputError as err:
+        fail_input(err, writes)
+
+
+def sets_option(f: F) -> F:
+    """--set KEY=VALUE (repeatable): override a rules-file key."""
+    return click.option(
+        "--set",
+        "sets",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a rules-file key, e.g. rules.cover_preferred.weight=50 (repeatable).",
+    )(f)
+
+
+def engine_options(f: F) -> F:
+    """The engine's settings as options, their defaults those of SolveParams, gathered into one
+    ``engine: SolveParams`` argument: every command runs the same engine unless told otherwise."""
+    defaults = SolveParams()
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        time_limit: float,
+        workers: int,
+        seed: int,
+        first_pass: float,
+        columns: float,
+        cp_sat: tuple[str, ...],
+        log: bool,
+        **kwargs: Any,
+    ) -> Any:
+        engine = SolveParams(
+            time_limit=time_limit,
+            workers=workers,
+            seed=seed,
+            log=log,
+            first_pass=first_pass,
+            columns=columns,
+            extra=key_values(cp_sat, "--cp-sat"),
+        )
+        return f(*args, engine=engine, **kwargs)
+
+    options = [
+        click.option(
+            "--time-limit",
+            default=defaults.time_limit,
+            show_default=True,
+            type=click.FloatRange(min=1.0),
+            help="Seconds for the whole solve, reading and building included.",
+        ),
+        click.option(
+            "--workers",
+            default=defaults.workers,
+            show_default=True,
+            type=click.IntRange(min=1),
+            help="CP-SAT search workers (threads).",
+        ),
+        click.option(
+            "--seed",
+            default=defaults.seed,
+            show_default=True,
+            help="Random seed; the same seed and workers give the same answer.",
+        ),
+        click.option(
+            "--first-pass",
+            "first_pass",
+            default=defaults.first_pass,
+            show_default=True,
+            type=click.FloatRange(0.0, 0.9),
+            help="When CP-SAT has searched this share of the time left after its presolve "
+            "without a roster (or with one costing more than the one built clinician by "
+            "clinician beside it), go on from that roster (0: never).",
+        ),
+        click.option(
+            "--columns",
+            default=defaults.columns,
+            show_default=True,
+            type=click.FloatRange(0.0, 0.9),
+            help="The share of the time limit column generation may take for a lower bound and "
+            "a first roster, where the objective splits by clinician (0: never; needs "
+            "--first-pass above 0).",
+        ),
+        click.option(
+            "--cp-sat",
+            "cp_sat",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="A CP-SAT parameter, passed straight on (repeatable).",
+        ),
+        click.option("--log", is_flag=True, help="Print CP-SAT's own search log."),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,266 @@
+"""The core commands: validate, solve, check, schema, generate, rules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from roster.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_NO_SOLUTION,
+    engine_options,
+    fail_input,
+    key_values,
+    load,
+    sets_option,
+)
+from roster.domain.io import InputError, instance_hash, read_roster, write_outputs
+from roster.domain.rules import RULE_KINDS
+from roster.domain.tables import Instance
+from solver.engine.params import SolveParams
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+def validate(instance: str) -> None:
+    """Check an instance and report every problem at once (exit 2 if any).
+
+    \b
+    Example:
+      roster validate data/samples/dual-track-cohort
+    """
+    inst = load(instance, writes=False)
+    click.echo(
+        f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
+        f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: "
+        f"{', '.join(inst.rules.rules.active())})"
+    )
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the outputs.",
+)
+@click.option(
+    "--hint",
+    "hint_path",
+    type=click.Path(dir_okay=False),
+    help="A previous roster.csv to start from.",
+)
+@sets_option
+@engine_options
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+def solve(
+    instance: str,
+    out_dir: str,
+    hint_path: str | None,
+    sets: tuple[str, ...],
+    engine: SolveParams,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Solve an instance and write roster.csv, roster.xlsx, clinicians.csv, coverage.csv and
+    summary.json (and instance.json, for `roster export` and `roster report`).
+
+    On a terminal a live line shows the elapsed time, the incumbent, the bound and the gap; in a
+    log it prints plain lines instead. --quiet prints only errors; --json prints the summary.
+
+    Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold,
+    4 no roster found in time.
+
+    \b
+    Example:
+      roster solve data/samples/hksh-affiliation-week --out out/ --time-limit 30 --workers 2
+    """
+    from roster.app.solving import solve_instance, summary
+    from roster.outputs.files import output_files
+    from roster.outputs.progress import SolveDisplay
+
+    inst = load(instance, sets)
+    hint = None
+    if hint_path:
+        try:
+            hint = read_roster(hint_path, inst)
+        except InputError as err:
+            fail_input(err)
+    params = engine
+    time_limit, workers = engine.time_limit, engine.workers
+    say: Callable[[str], None] = (
+        (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
+    )
+    say(
+        f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
+        f"time limit {time_limit:g} s, {workers} workers"
+    )
+
+    # live on a terminal, plain lines in logs; beside CP-SAT's own log (--log), plain lines too
+    live = False if engine.log else None
+    with SolveDisplay(time_limit=time_limit, quiet=quiet or as_json, live=live) as display:
+        outcome = solve_instance(inst, params, hint=hint, on_progress=display.update)
+    result = outcome.result
+    if outcome.cover_gaps:
+        click.echo(
+            "The hard rules cannot all hold: these sessions need more clinicians than are eligible "
+            "and available.",
+            err=True,
+        )
+        for g in outcome.cover_gaps:
+            click.echo(
+                f"  {g.session}: needs {g.minimum} {g.role}, {g.eligible} eligible, "
+                f"{g.available} of them available",
+                err=True,
+            )
+        click.echo(
+            "No roster was written. Add clinicians or privileges, lower the minimum, or set "
+            "rules.cover_min.hard=false to see the least bad roster.",
+            err=True,
+        )
+        sys.exit(EXIT_INFEASIBLE)
+    if result.status.value == "INFEASIBLE":
+        click.echo("The hard rules cannot all hold together; no roster was written.", err=True)
+        _quick_explanation(inst, max(5.0, min(30.0, time_limit / 4)))
+        click.echo(
+            f"Run `roster explain {instance} --relax` for the least bad roster and what it breaks.",
+            err=True,
+        )
+        sys.exit(EXIT_INFEASIBLE)
+    if not result.status.has_solution:
+        click.echo(
+            f"No roster found within {time_limit:g} s (status {result.status.value}); "
+            "nothing was written. Try a longer --time-limit.",
+            err=True,
+        )
+        sys.exit(EXIT_NO_SOLUTION)
+
+    data = summary(outcome, params, instance_hash(instance), inst)
+    data["settings"]["overrides"] = key_values(sets, "--set")
+    data["settings"]["hint"] = hint_path
+    write_outputs(out_dir, output_files(inst, outcome, data))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    gap = "" if result.gap is None else f", gap {result.gap:.2%}"
+    say(
+        f"{result.status.value}: objective {result.objective:,}, bound "
+        f"{result.best_bound:,.0f}{gap}, "
+        f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s"
+    )
+    for kind, penalty in result.objective_by_rule.items():
+        say(f"  {kind:<20} {penalty:>10,}")
+    if outcome.check is not None and (
+        outcome.check.hard_violations or outcome.check.objective != result.objective
+    ):
+        say(
+            f"warning: the independent checker disagrees (objective {outcome.check.objective}, "
+            f"{len(outcome.check.hard_violations)} hard violations)"
+        )
+    say(
+        f"Wrote roster.csv, roster.xlsx, clinicians.csv, coverage.csv, summary.json, instance.json "
+        f"to {out_dir}"
+    )
+
+
+def _quick_explanation(inst: Instance, time_limit: float) -> None:
+    """The minimal conflicting set, when it can be found in a few seconds."""
+    from roster.app.explain import diagnose
+
+    diagnosis = diagnose(inst, time_limit)
+    if diagnosis.explanation.status != "INFEASIBLE":
+        return
+    click.echo("These requirements cannot all hold (drop any one and the rest can):", err=True)
+    for i, line in enumerate(diagnosis.sentences, 1):
+        click.echo(f"  {i}. {line}", err=True)
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.argument("roster_file", metavar="ROSTER.csv", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
+def check(instance: str, roster_file: str, as_json: bool) -> None:
+    """Re-score any roster (even one edited by hand) without the solver.
+
+    Exit codes: 0 no hard violation, 1 hard violations, 2 invalid input.
+
+    \b
+    Example:
+      roster check data/samples/hksh-affiliation-week out/roster.csv
+    """
+    from roster.domain.check import check_roster
+
+    inst = load(instance, writes=False)
+    try:
+        pairs = read_roster(roster_file, inst)
+    except InputError as err:
+        fail_input(err, writes=False)
+    report = check_roster(inst, pairs)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for v in report.hard_violations:
+            click.echo(f"hard: {v}")
+        click.echo(f"{len(report.hard_violations)} hard violations; objective {report.objective:,}")
+        for kind, penalty in report.objective_by_rule.items():
+            click.echo(f"  {kind:<20} {penalty:>10,}")
+    sys.exit(1 if report.hard_violations else 0)
+
+
+@click.command()
+@click.option("--rules", "which", flag_value="rules", help="Only the rules file's schema.")
+@click.option(
+    "--instance", "which", flag_value="instance", default=True, help="The whole instance (default)."
+)
+def schema(which: str) -> None:
+    """Print the JSON Schema of the instance model (or of the rules file).
+
+    \b
+    Example:
+      roster schema --rules > rules.schema.json
+    """
+    from roster.domain.rules import RuleSet
+
+    model = RuleSet if which == "rules" else Instance
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
+
+
+@click.command()
+@click.option("--clinicians", default=100, show_default=True, help="Number of clinicians.")
+@click.option("--weeks", default=1, show_default=True, help="Number of weeks.")
+@click.option("--seed", default=1, show_default=True, help="Random seed.")
+@click.option(
+    "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write."
+)
+def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
+    """Write a generated instance of the HKSH sample's shape, from a seed.
+
+    \b
+    Example:
+      roster generate --clinicians 300 --weeks 2 --seed 1 --out big/
+    """
+    from roster.domain.sources.generated import write_instance
+
+    write_instance(Path(out_dir), clinicians, weeks, seed)
+    click.echo(f"Wrote an instance of {clinicians} clinicians over {weeks} week(s) to {out_dir}")
+
+
+@click.command(name="rules")
+def list_rules() -> None:
+    """List the rule kinds a rules file may use (see docs/rules.md).
+
+    \b
+    Example:
+      roster rules
+    """
+    for kind in RULE_KINDS:
+        click.echo(kind)
+
+
+COMMANDS: list[click.Command] = [validate, solve, check, schema, generate, list_rules]

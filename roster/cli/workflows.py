@@ -1,0 +1,369 @@
+"""Analyst and office workflows: compare solved rosters, sweep scenarios, repair a published
+roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from roster.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INVALID,
+    engine_options,
+    fail_input,
+    key_values,
+    sets_option,
+)
+from roster.domain.io import (
+    InputError,
+    instance_hash,
+    json_bytes,
+    load_instance,
+    read_roster,
+    table_bytes,
+    write_outputs,
+)
+from roster.domain.solved import FolderError, load_solved
+from solver.engine.params import SolveParams
+
+
+def _fail_folder(err: FolderError) -> NoReturn:
+    for line in err.lines:
+        click.echo(f"error: {line}", err=True)
+    click.echo(f"To fix: {err.hint}.", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@click.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def compare(folders: tuple[str, ...], as_json: bool) -> None:
+    """Compare solved output folders: objective by rule, KPIs, and the assignments that differ.
+
+    \b
+    Example:
+      roster compare out/base out/more-teaching
+    """
+    from roster.app.compare import comparison, markdown
+
+    try:
+        runs = [load_solved(f) for f in folders]
+    except FolderError as err:
+        _fail_folder(err)
+    table = comparison(runs)
+    if as_json:
+        click.echo(json.dumps(table, indent=2))
+        return
+    click.echo(markdown(table), nl=False)
+    for key, pairs in table["differences"].items():
+        click.echo(f"{key.replace('_', ' ')}: {len(pairs)} assignments")
+        for c, s in pairs:
+            click.echo(f"  {c} on {s}")
+
+
+def _solve_scenario(path: str, out_root: str, params: SolveParams) -> dict[str, Any]:
+    from roster.app.solving import solve_instance, summary
+    from roster.domain.scenario import load_scenario
+    from roster.outputs.files import output_files
+
+    try:
+        name, inst = load_scenario(path)
+    except InputError as err:
+        return {"scenario": path, "error": "\n".join(str(i) for i in err.issues)}
+    outcome = solve_instance(inst, params)
+    if not outcome.result.status.has_solution:
+        return {"scenario": path, "name": name, "status": outcome.result.status.value}
+    data = summary(outcome, params, instance_hash(path), inst)
+    data["settings"]["scenario"] = Path(path).name
+    write_outputs(Path(out_root) / name, output_files(inst, outcome, data))
+    return {"scenario": path, "name": name, "status": outcome.result.status.value}
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for all outputs.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Scenarios solved at once, in separate processes [the CPUs over --workers].",
+)
+@engine_options
+def sweep(scenarios: tuple[str, ...], out_dir: str, jobs: int | None, engine: SolveParams) -> None:
+    """Solve several scenario files in parallel and write one comparison table.
+
+    Each scenario's outputs go to OUT/<name>/; the comparison to OUT/comparison.md and .json.
+
+    \b
+    Example:
+      roster sweep scenarios/*.yaml --out out/sweep --time-limit 30 --workers 1 --jobs 2
+    """
+    from roster.app.compare import comparison, markdown
+
+    jobs = jobs or max(1, (os.cpu_count() or 1) // engine.workers)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_solve_scenario, s, out_dir, engine) for s in scenarios]
+        results = [f.result() for f in futures]
+    failed = [r for r in results if "error" in r or r.get("status") not in ("OPTIMAL", "FEASIBLE")]
+    for r in failed:
+        click.echo(
+            f"error: {r['scenario']}: {r.get('error') or 'no roster: ' + str(r.get('status'))}",
+            err=True,
+        )
+    solved = [load_solved(Path(out_dir) / r["name"]) for r in results if r not in failed]
+    if solved:
+        table = comparison(solved)
+        write_outputs(
+            out_dir,
+            {
+                "comparison.md": markdown(table).encode("utf-8"),
+                "comparison.json": json_bytes(table),
+            },
+        )
+        click.echo(markdown(table), nl=False)
+    sys.exit(2 if failed else 0)
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.option(
+    "--published", required=True, type=click.Path(dir_okay=False), help="The published roster.csv."
+)
+@click.option(
+    "--changes", type=click.Path(dir_okay=False), help="What changed (YAML: set, add, remove)."
+)
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    help="Sessions starting before this (YYYY-MM-DD[THH:MM]) stay as published.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the outputs.",
+)
+@click.option("--max-changes", type=int, help="At most this many changed assignments (hard).")
+@click.option("--change-weight", default=100, show_default=True, help="Cost of any change.")
+@click.option(
+    "--urgency-weight",
+    default=50,
+    show_default=True,
+    help="Extra cost per day inside the notice window.",
+)
+@click.option(
+    "--notice-days",
+    default=7,
+    show_default=True,
+    help="Days of notice below which changes cost more.",
+)
+@engine_options
+def repair(
+    instance: str,
+    published: str,
+    changes: str | None,
+    start: str,
+    out_dir: str,
+    max_changes: int | None,
+    change_weight: int,
+    urgency_weight: int,
+    notice_days: int,
+    engine: SolveParams,
+) -> None:
+    """Re-solve after a change (sickness, added or cancelled sessions), moving as little as
+    possible.
+
+    Writes the new roster files plus changes.csv; exit 3 when no repair satisfies the hard rules.
+
+    \b
+    Example:
+      roster repair data/samples/hksh-affiliation-week --published out/hksh/roster.csv \\
+        --changes sick.yaml --from 2026-12-09 --out out/repaired
+    """
+    from roster.app.repair import CHANGE_COLUMNS, RepairSettings, change_rows, changes_by_clinician
+    from roster.app.repair import repair as run_repair
+    from roster.app.solving import Outcome, summary
+    from roster.domain.scenario import load_changes
+    from roster.outputs.files import output_files
+
+    try:
+        moment = dt.datetime.fromisoformat(start)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from"
+        ) from None
+    try:
+        before = load_instance(instance)
+        pairs = read_roster(published, before)
+        after = load_changes(changes, before) if changes else before
+    except InputError as err:
+        fail_input(err)
+    settings = RepairSettings(moment, change_weight, urgency_weight, notice_days, max_changes)
+    params = engine
+    outcome = run_repair(before, after, pairs, settings, params)
+    if outcome.frozen_problems:
+        for p in outcome.frozen_problems:
+            click.echo(f"error: {p}", err=True)
+        click.echo(
+            "Move --from earlier so these sessions can change; nothing was written.", err=True
+        )
+        sys.exit(EXIT_INFEASIBLE)
+    result = outcome.result
+    if not result.status.has_solution:
+        click.echo(
+            "No repaired roster satisfies the hard "
+            f"rules{' within --max-changes' if max_changes else ''} "
+            f"(status {result.status.value}); nothing was written.",
+            err=True,
+        )
+        if outcome.why:
+            click.echo(
+                "These requirements cannot all hold (drop any one and the rest can):", err=True
+            )
+            for i, line in enumerate(outcome.why, 1):
+                click.echo(f"  {i}. {line}", err=True)
+            click.echo(
+                "A change file may relax a rule for the repair, e.g. "
+                "set: {rules.allocation_bounds.hard: false}.",
+                err=True,
+            )
+        sys.exit(EXIT_INFEASIBLE)
+    rules_objective = (result.objective or 0) - result.objective_by_rule.get("changes", 0)
+    data = summary(
+        Outcome(result, (), outcome.check, result.build_seconds),
+        params,
+        instance_hash(instance),
+        after,
+    )
+    data["repair"] = {
+        "from": moment.isoformat(),
+        "changes": outcome.n_changes,
+        "old_objective": outcome.old_objective,
+        "new_objective": rules_objective,
+        "change_penalty": result.objective_by_rule.get("changes", 0),
+        "by_clinician": changes_by_clinician(outcome),
+    }
+    files = output_files(after, Outcome(result, (), outcome.check, result.build_seconds), data)
+    files["changes.csv"] = table_bytes(change_rows(after, outcome), CHANGE_COLUMNS)
+    write_outputs(out_dir, files)
+    click.echo(
+        f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} "
+        "before, "
+        f"{rules_objective} after (plus {data['repair']['change_penalty']} for the changes)"
+    )
+    for clinician, kinds in data["repair"]["by_clinician"].items():
+        parts = [f"{kind} {', '.join(sessions)}" for kind, sessions in kinds.items()]
+        click.echo(f"  {clinician}: {'; '.join(parts)}")
+    click.echo(f"Wrote the repaired roster and changes.csv to {out_dir}")
+
+
+@click.command()
+@click.argument("instance", type=click.Path())
+@click.option(
+    "--relax",
+    "do_relax",
+    is_flag=True,
+    help="Also solve with the conflicting rules as heavy penalties.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="With --relax: write the least bad roster here.",
+)
+@sets_option
+@engine_options
+def explain(
+    instance: str,
+    do_relax: bool,
+    out_dir: str | None,
+    sets: tuple[str, ...],
+    engine: SolveParams,
+) -> None:
+    """Explain why the hard rules cannot all hold: the few requirements that conflict.
+
+    Prints supply-against-demand problems found without solving, then a minimal set of hard
+    requirements that cannot hold together (drop any one of them and the rest can). Exit 0 when
+    the instance is feasible, 3 when it is not.
+
+    \b
+    Example:
+      roster explain my-week --relax --out out/least-bad
+    """
+    from roster.app.explain import diagnose, relax
+    from roster.app.solving import Outcome, summary
+    from roster.outputs.files import output_files
+    from solver.model.result import Result, SolveStatus
+
+    overrides = key_values(sets, "--set")
+    try:
+        inst = load_instance(instance, overrides=overrides)
+    except InputError as err:
+        fail_input(err)
+    time_limit = engine.time_limit
+    diagnosis = diagnose(inst, time_limit)
+    if diagnosis.cheap:
+        click.echo("Demand beyond supply (found without solving):")
+        for line in diagnosis.cheap:
+            click.echo(f"  - {line}")
+    ex = diagnosis.explanation
+    if ex.status == "FEASIBLE":
+        click.echo("The hard rules can all hold: nothing to explain.")
+        return
+    if ex.status != "INFEASIBLE":
+        click.echo(f"No answer within {time_limit:g} s; try a longer --time-limit.", err=True)
+        sys.exit(4)
+    click.echo(
+        f"These {len(ex.groups)} requirements cannot all hold; drop any one and the rest can "
+        f"({ex.solves} solves, {ex.seconds:.1f} s):"
+    )
+    for i, line in enumerate(diagnosis.sentences, 1):
+        click.echo(f"  {i}. {line}")
+    if do_relax:
+        params = engine
+        relaxed = relax(inst, diagnosis, params)
+        if relaxed.check is None:
+            click.echo(f"No relaxed roster found (status {relaxed.status}).", err=True)
+            sys.exit(EXIT_INFEASIBLE)
+        click.echo(
+            f"The least bad roster ({relaxed.status}) breaks {len(relaxed.check.hard_violations)} "
+            f"hard rule(s); soft objective {relaxed.check.objective:,}:"
+        )
+        for v in relaxed.check.hard_violations:
+            click.echo(f"  - {v}")
+        if out_dir:
+            result = Result(
+                SolveStatus(relaxed.status),
+                relaxed.assignments,
+                relaxed.check.objective,
+                None,
+                relaxed.check.objective_by_rule,
+                0.0,
+                0.0,
+            )
+            outcome = Outcome(result, (), relaxed.check, 0.0)
+            data = summary(outcome, params, instance_hash(instance), inst)
+            data["relaxed"] = {
+                "groups": list(diagnosis.sentences),
+                "hard_violations": list(relaxed.check.hard_violations),
+            }
+            write_outputs(out_dir, output_files(inst, outcome, data))
+            click.echo(f"Wrote the least bad roster to {out_dir}")
+    sys.exit(EXIT_INFEASIBLE)
+
+
+COMMANDS: list[click.Command] = [compare, sweep, repair, explain]

@@ -1,0 +1,277 @@
+"""The engine: build the model, run the strategies that apply within the time limit, keep the best
+roster and the best bound, and decode the answer.
+
+The pipeline (docs/engine.md):
+1. build the CP-SAT model (every rule's builder);
+2. where the objective splits by clinician and the polish applies, column generation for a lower
+   bound and a first roster (solver.columns);
+3. otherwise CP-SAT's first try on the whole model, with the first sweep of the first pass beside
+   its presolve and, where the polish applies, the rest of the pass raced against it
+   (solver.engine.race);
+4. when CP-SAT has no roster (or lost the race), the first pass's roster (solver.search.firstpass),
+   polished (solver.search.polish), hinted to CP-SAT's last solve in the time left;
+5. decode: the roster's assignments, and its exact score with every assignment pinned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from math import inf
+
+from ortools.sat.python import cp_model
+
+from solver.columns.generation import Generated, generate
+from solver.engine.params import SolveParams
+from solver.engine.race import Race, Recorder, first_try
+from solver.model.build import Customize, Model, build_model, hint_complete, solve_pinned
+from solver.model.problem import ProblemData
+from solver.model.result import Progress, Result, SolveStatus
+from solver.search.firstpass import FirstSweep, first_pass
+from solver.search.polish import applies, polish
+
+
+def solve(
+    problem: ProblemData,
+    params: SolveParams | None = None,
+    *,
+    hint: Iterable[tuple[str, str]] | None = None,
+    fixed: Iterable[tuple[str, str]] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    customize: Customize | None = None,
+) -> Result:
+    """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster).
+
+    ``params.time_limit`` counts from the call: building the model takes from it. A ``hint``,
+    ``fixed`` or ``customize`` (a run's own constraints and terms, unknown to the first pass and
+    the polish) leaves CP-SAT alone on the model."""
+    params = params or SolveParams()
+    t0 = time.perf_counter()
+    built = build_model(problem, customize)
+    clin = {c.id: i for i, c in enumerate(problem.clinicians)}
+    sess = {s.id: i for i, s in enumerate(problem.sessions)}
+    x = built.variables.x
+    if fixed is not None:
+        chosen = {(clin[c], sess[s]) for c, s in fixed}
+        if any(pair not in x for pair in chosen):  # an ineligible pair has no variable
+            return Result(SolveStatus.INFEASIBLE, (), None, None, {}, time.perf_counter() - t0, 0.0)
+        for pair, var in x.items():
+            built.model.add(var == int(pair in chosen))
+    if hint is not None:
+        hinted = {(clin[c], sess[s]) for c, s in hint if c in clin and s in sess}
+        for pair, var in x.items():
+            built.model.add_hint(var, int(pair in hinted))
+    build_seconds = time.perf_counter() - t0
+    # the time limit covers building the model too: the answer comes within it
+    params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - build_seconds))
+
+    t1 = time.perf_counter()
+    fallback = params.first_pass > 0 and hint is None and fixed is None and customize is None
+    polishing = fallback and applies(problem, params.polish)
+    generated: Generated | None = None
+    bound = -inf
+    if polishing and params.columns > 0:
+        generated, params = _generate(problem, built, params)
+        if generated is not None and generated.bound is not None:
+            bound = float(generated.bound)
+    solver = cp_model.CpSolver()
+    params.apply(solver.parameters)
+    t2 = time.perf_counter()
+    recorder = Recorder(t1, on_progress)
+    sweep: FirstSweep | None = None
+    race: Race | None = None
+    first_roster: frozenset[tuple[int, int]] = frozenset()
+    if generated is not None and generated.roster is not None:
+        # the dive's roster keeps every hard rule: it is the answer should no time be left
+        code, presolve, first_roster = cp_model.UNKNOWN, 0.0, generated.roster
+    else:
+        if fallback and params.workers > 1:
+            # the first sweep begins beside CP-SAT's presolve, each clinician first given their
+            # share of the pass's share of the time limit
+            sweep = FirstSweep(problem, 1, params.seed, params.first, params.groups)
+            each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
+            race = Race(problem, sweep, params) if polishing else None
+        code, tried, presolve = first_try(
+            solver,
+            built.model,
+            recorder,
+            params.first_pass if fallback else None,
+            None if sweep is None else (sweep, max(0.05, each)),
+            race,
+        )
+        bound = max(bound, tried)
+        if race is not None and race.won:
+            # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
+            code, first_roster = cp_model.UNKNOWN, race.roster()
+    left = params.time_limit - (time.perf_counter() - t2)
+    if fallback and code == cp_model.UNKNOWN and left > 1.0:
+        # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
+        # model again and search as long again after that
+        worth = 2 * presolve
+        if generated is not None and generated.roster is not None:
+            assignments, complete = generated.roster, True
+        elif race is not None and (race.won or race.polished is not None):
+            # the pass ran beside CP-SAT's try and its complete roster was being polished
+            assignments, complete = race.roster(), True
+        else:
+            # the first sweep may run on until a few seconds before the deadline to give every
+            # clinician a roster: without one the pass's roster breaks their rules and is no answer
+            until = left - min(0.1 * left, 10.0)
+            budget = params.first_pass * left
+            if left - budget < worth and not polishing:
+                budget = until  # no time for a last solve: the pass improves to its last moment
+            first = first_pass(
+                problem,
+                budget,
+                params.workers,
+                params.seed,
+                retry_until=until,
+                sweep=sweep,
+                params=params.first,
+                groups=params.groups,
+            )
+            assignments, complete = first.assignments, first.complete
+        left = params.time_limit - (time.perf_counter() - t2)
+        settled = (
+            generated is not None
+            and generated.objective is not None
+            and generated.bound is not None
+            and generated.objective < generated.bound + 0.5
+        )
+        if complete and polishing and not settled:
+            # groups of clinicians re-solved exactly improve the pass's roster faster than
+            # CP-SAT's own search from it, up to the time CP-SAT's last solve needs to be worth
+            # its while (or to the end when that is not left)
+            margin = min(0.1 * left, 10.0)  # the pinned check and the last solve start in it
+            room = left - max(worth, margin) if left >= 2 * worth else left - margin / 2
+            assignments = polish(
+                problem,
+                assignments,
+                room,
+                params.workers,
+                params.seed,
+                params=params.polish,
+                groups=params.groups,
+            ).assignments
+            left = params.time_limit - (time.perf_counter() - t2)
+        if complete and left < worth:
+            # loading the model again is not cut short by the time limit, and a roster found
+            # after the deadline is no answer: the pass's roster keeps every hard rule as it is
+            first_roster = assignments
+        else:
+            check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
+            checked = hint_complete(built, assignments, params.workers, check_limit)
+            if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
+                checked == cp_model.UNKNOWN and complete
+            ):
+                # keeps every hard rule: shown by the pinned model, or (on a model too large to
+                # settle in time) by the pass itself
+                first_roster = assignments
+            left = params.time_limit - (time.perf_counter() - t2)
+            if left >= presolve:  # else no time to presolve again; a roster short may mend
+                solver = cp_model.CpSolver()
+                # from the dive's roster the full search with LP: the model is small enough
+                # (the polish's condition), and the LP meets the bound to prove a roster
+                params.apply(solver.parameters, light=generated is None)
+                solver.parameters.max_time_in_seconds = max(1.0, left)
+                code = solver.solve(built.model, recorder)
+                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
+    wall = time.perf_counter() - t1
+    return _decode(
+        problem,
+        built,
+        params,
+        solver,
+        code,
+        first_roster,
+        bound,
+        build_seconds,
+        wall,
+        recorder,
+        scored=fixed is not None,
+    )
+
+
+def _generate(
+    problem: ProblemData, built: Model, params: SolveParams
+) -> tuple[Generated | None, SolveParams]:
+    """Column generation in its share of the time; a proven bound becomes a constraint, so that
+    CP-SAT stops as soon as it has a roster that meets it. Returns what it generated and the
+    settings with the time left."""
+    share = params.columns * params.time_limit
+    began = time.perf_counter()
+    try:
+        generated: Generated | None = generate(
+            problem,
+            params.generation.root * share,
+            share,
+            params.workers,
+            params.seed,
+            params=params.generation,
+        )
+    except RuntimeError:  # the master's LP ended unsolved (numerics): the path without it
+        generated = None
+    if generated is not None and generated.bound is not None:
+        built.model.add(built.objective() >= generated.bound)
+    left = max(1.0, params.time_limit - (time.perf_counter() - began))
+    return generated, dataclasses.replace(params, time_limit=left)
+
+
+def _decode(
+    problem: ProblemData,
+    built: Model,
+    params: SolveParams,
+    solver: cp_model.CpSolver,
+    code: int,
+    first_roster: frozenset[tuple[int, int]],
+    bound: float,
+    build_seconds: float,
+    wall: float,
+    recorder: Recorder,
+    scored: bool,
+) -> Result:
+    """The roster as (clinician id, session id) pairs, its exact objective by rule, and the bound.
+
+    ``scored``: the solve already had every assignment pinned, so its objective is exact."""
+    status = SolveStatus(solver.status_name(code))
+    scorer: cp_model.CpSolver | None = solver
+    from_pass = False
+    if status.has_solution:
+        chosen_pairs = [pair for pair, var in built.variables.x.items() if solver.value(var)]
+    elif status is SolveStatus.UNKNOWN and first_roster:
+        # CP-SAT found nothing, not even from the hint, before the deadline (on a large model
+        # its presolve alone can outlast it): the first pass's roster is the answer
+        status, chosen_pairs, from_pass = SolveStatus.FEASIBLE, sorted(first_roster), True
+    else:
+        return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
+
+    if status is SolveStatus.FEASIBLE and not scored:
+        # Auxiliary penalty variables need not be tight in an intermediate solution; score the
+        # roster exactly by re-solving with every assignment pinned. When that is not settled in
+        # time (a year-long model), the objective is left unknown (None) for the caller to score
+        # with the checker; so is the pass's roster, which comes at the deadline.
+        scorer = None
+        if not from_pass:
+            pinned, scored_code = solve_pinned(
+                built, chosen_pairs, params.workers, max(10.0, params.time_limit)
+            )
+            if scored_code == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
+                scorer = pinned
+    return Result(
+        status=status,
+        assignments=tuple(
+            sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
+        ),
+        objective=None if scorer is None else int(round(scorer.objective_value)),
+        best_bound=bound if bound > -inf else None,
+        objective_by_rule={}
+        if scorer is None
+        else {
+            kind: int(sum(w * scorer.value(var) for w, var in ts))
+            for kind, ts in built.terms.items()
+        },
+        build_seconds=build_seconds,
+        wall_seconds=wall,
+        progress=tuple(recorder.events),
+    )
