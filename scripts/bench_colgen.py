@@ -4,8 +4,8 @@
     python scripts/bench_colgen.py FILE... --root 126 --dive 210 --workers 2
 
 `--root` and `--dive` are seconds from the start of the generation, as `roster solve` gives them
-with a time limit T and `--columns` share C: the rounds until 0.6 * C * T, the dive (and, when it
-ends early, the branch and price and the choice among the columns after it: solver/branch.py)
+with a time limit T and `--columns` share C: the rounds until root * C * T, the dive (and, when it
+ends early, the branch and price and the choice among the columns after it: solver.columns.branch)
 until C * T (the defaults are those of T = 60 s, C = 0.7). Prints, per file: the bound, the
 roster's cost in the master (the checker may score it lower: a roster found on a search's way
 can count a penalty above its least), the rounds of pricing, the columns found and the seconds;
@@ -13,7 +13,7 @@ then the same as a Markdown table. With `--trace`, first one line per round of p
 its phase (root, dive or search), the seconds so far, the clinicians priced, the columns added and
 in all, the clinicians the dive has fixed and the LP value that priced it; and after each step of
 the dive, a support line: the LP's value, the assignments it takes in part and the best roster of
-the LP's support so far (solver/rens.py; nan: none yet).
+the LP's support so far (solver.columns.support; nan: none yet).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from roster.app.compile import build_problem  # noqa: E402
 from roster.domain.sources.curtois import (  # noqa: E402
     BEST_KNOWN,
     evaluate,
@@ -34,8 +35,8 @@ from roster.domain.sources.curtois import (  # noqa: E402
     to_instance,
 )
 from roster.outputs.tables import markdown_table  # noqa: E402
-from solver.columns.generation import RoundTrace, generate  # noqa: E402
-from solver.model.problem import build_problem  # noqa: E402
+from solver.columns.generation import generate  # noqa: E402
+from solver.columns.rounds import RoundTrace  # noqa: E402
 
 
 def show(step: RoundTrace) -> None:

@@ -23,12 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from roster.app.compile import build_problem  # noqa: E402
 from roster.app.explain import diagnose  # noqa: E402
 from roster.app.repair import RepairSettings, repair  # noqa: E402
 from roster.domain.io import load_instance  # noqa: E402
 from roster.domain.scenario import apply_changes  # noqa: E402
-from solver.engine.solve import SolveParams, solve  # noqa: E402
-from solver.model.problem import build_problem  # noqa: E402
+from solver.engine.params import SolveParams  # noqa: E402
+from solver.engine.solve import solve  # noqa: E402
 
 SAMPLES = ["data/samples/hksh-affiliation-week", "data/samples/dual-track-cohort"]
 

@@ -1,7 +1,8 @@
 """Measure build time, solve time, status, gap and peak memory on the samples and generated
 instances.
 
-Each case runs in its own process so that its peak memory (max RSS) is its own.
+Each case runs in its own process so that its peak memory (max RSS) is its own; the engine runs
+with its default settings (those of `roster solve`) but for the time limit and workers.
 
     python scripts/benchmark.py        # samples + 100, 300, 500 clinicians over 2 weeks
     python scripts/benchmark.py --sizes 300 --time-limit 60 --workers 2
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ["data/samples/hksh-affiliation-week", "data/samples/dual-track-cohort"]
 
 
-def measure_one(path: str, time_limit: float, workers: int, first_pass: float) -> dict[str, object]:
+def measure_one(path: str, time_limit: float, workers: int) -> dict[str, object]:
     from roster.app.compile import build_problem
     from roster.domain.check import check_roster
     from roster.domain.io import load_instance
@@ -40,9 +41,7 @@ def measure_one(path: str, time_limit: float, workers: int, first_pass: float) -
     # here only to be timed is held by reference cycles until the garbage collector frees it,
     # during the solve: on 500 clinicians those runs ended without a roster (twice), where
     # `roster solve` had one, and so did the same run with the spare model collected before it
-    result = solve(
-        problem, SolveParams(time_limit=time_limit, workers=workers, first_pass=first_pass)
-    )
+    result = solve(problem, SolveParams(time_limit=time_limit, workers=workers))
     t_build = t_problem + result.build_seconds
     report = check_roster(inst, result.assignments) if result.status.has_solution else None
     # the first pass's roster at the deadline, or a model too large to score in time, has no
@@ -77,20 +76,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument(
-        "--first-pass",
-        type=float,
-        default=0.25,
-        help="As roster solve --first-pass: the share of the time limit, counted from the end "
-        "of its presolve, after which CP-SAT, still without a roster, hands over to the "
-        "clinician-by-clinician first pass.",
-    )
     ap.add_argument("--instance", action="append", help="Measure this instance (repeatable).")
     ap.add_argument("--no-samples", action="store_true")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(measure_one(args.one, args.time_limit, args.workers, args.first_pass)))
+        print(json.dumps(measure_one(args.one, args.time_limit, args.workers)))
         return
 
     from roster.domain.sources.generated import write_instance
@@ -133,8 +124,6 @@ def main() -> None:
                 str(args.time_limit),
                 "--workers",
                 str(args.workers),
-                "--first-pass",
-                str(args.first_pass),
             ],
             capture_output=True,
             text=True,

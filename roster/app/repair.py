@@ -88,15 +88,15 @@ def repair(
         empty = Result(SolveStatus.INFEASIBLE, (), None, None, {}, 0.0, 0.0)
         return RepairOutcome(empty, cancelled, old, None, tuple(frozen_problems))
 
-    changes = _changes(problem, after, kept, settings)
+    start = _changes(problem, after, kept, settings)
 
     def customize(model: cp_model.CpModel, p: ProblemData, v: Variables) -> dict[str, list[Term]]:
-        return {CHANGES_LABEL: add_changes(model, p, v, changes)}
+        return {CHANGES_LABEL: add_changes(model, p, v, start)}
 
     result = solve(problem, params, hint=kept, customize=customize)
     if not result.status.has_solution:
         # why: the rules' hard groups plus the frozen past, each clinician-week a group
-        frozen_only = dataclasses.replace(changes, cost=[0] * len(changes.cost))
+        frozen_only = dataclasses.replace(start, cost=[0] * len(start.cost))
 
         def freeze(model: cp_model.CpModel, p: ProblemData, v: Variables) -> dict[str, list[Term]]:
             add_changes(model, p, v, frozen_only)

@@ -3,7 +3,7 @@
 Column generation (solver.columns.generation) leaves thousands of rosters per instance. Choosing one
 per clinician so that the cover penalties and their own penalties add up to the least is a set
 partitioning problem with piecewise linear costs, which HiGHS (through highspy) solves well. A
-cutoff can be given, so that only a choice at or below it is looked for. """
+cutoff can be given, so that only a choice at or below it is looked for."""
 
 from __future__ import annotations
 

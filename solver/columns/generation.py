@@ -69,10 +69,7 @@ def generate(
     unsolved."""
     start = time.perf_counter()
     slices = Slices(problem)
-    pricers = [
-        Pricer(problem, slices, c, params)
-        for c in range(problem.n_clinicians)
-    ]
+    pricers = [Pricer(problem, slices, c, params) for c in range(problem.n_clinicians)]
     master = MasterLP(problem, params)
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:

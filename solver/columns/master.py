@@ -63,15 +63,14 @@ class MasterLP:
             self.most_counted[s, -1] += 1
         self.pieces: dict[tuple[int, int], list[tuple[int, bool, float]]] = {}
         cover = [
-            (SPECS[kind].cover, params)
-            for kind, params in problem.rules.active().items()
-            if SPECS[kind].cover is not None
+            (pieces_of, rule)
+            for kind, rule in problem.rules.active().items()
+            if (pieces_of := SPECS[kind].cover) is not None
         ]
         for s, session in enumerate(problem.sessions):
             by_need: dict[int, list[CoverPiece]] = {}
-            for pieces_of, params in cover:
-                assert pieces_of is not None
-                for piece in pieces_of(params, session):
+            for pieces_of, rule in cover:
+                for piece in pieces_of(rule, session):
                     by_need.setdefault(piece.need, []).append(piece)
             for index, (role, *_) in enumerate(session.needs):
                 n = self._count(s, role)

@@ -183,7 +183,7 @@ def solve(
         built,
         params,
         solver,
-        code,
+        int(code),
         first_roster,
         bound,
         build_seconds,
