@@ -8,6 +8,7 @@ this package, on a connection the store opens, so no ``alembic.ini`` is needed.
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,11 +70,15 @@ def resolve_url(db: str | None) -> Location:
     if "://" not in given:
         path = Path(given).expanduser().absolute()
         return Location(URL.create("sqlite", database=str(path)), given)
+    # the URL as given, with its password hidden
+    label = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", given)
     try:
         url = make_url(given)
-    except (ArgumentError, ValueError) as e:
-        raise StoreError(f"malformed database URL {given!r}: {e}") from None
-    label = url.render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        raise StoreError(
+            f"malformed database URL {label}: give a SQLite path, sqlite:///PATH or "
+            "postgresql+psycopg://USER[:PASSWORD]@HOST[:PORT]/NAME"
+        ) from None
     driver = _DRIVERS.get(url.drivername)
     if driver is None:
         raise StoreError(

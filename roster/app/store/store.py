@@ -241,7 +241,7 @@ class Store:
             query = query.where(HorizonRecord.end_date == horizon_end)
         query = query.order_by(HorizonRecord.start_date, VersionRecord.number)
         with self._reading() as session:
-            return [_info(v, s, e) for v, s, e in session.execute(query).tuples()]
+            return [_info(v, s, e) for v, s, e in session.execute(query)]
 
     def latest(self, horizon_start: dt.date, horizon_end: dt.date) -> PublishedRoster | None:
         """The horizon's latest version with its rows; None when it was never published."""
@@ -303,7 +303,7 @@ class Store:
                 select(ClinicianRecord.version_id, ClinicianRecord.clinician).where(
                     ClinicianRecord.version_id.in_(spans)
                 )
-            ).tuples()
+            )
             covered: dict[str, set[dt.date]] = defaultdict(set)
             for version_id, clinician in members:
                 span_start, span_end = spans[version_id]
@@ -317,7 +317,7 @@ class Store:
                     .where(AssignmentRecord.version_id.in_(spans))
                     .where(AssignmentRecord.date.between(first, last))
                     .distinct()
-                ).tuples()
+                )
             )
         out: dict[str, tuple[bool, ...]] = {}
         for clinician in sorted(covered):
@@ -365,7 +365,7 @@ class Store:
         with self._reading() as session:
             return {
                 (clinician, activity): (int(n), int(minutes))
-                for clinician, activity, n, minutes in session.execute(query).tuples()
+                for clinician, activity, n, minutes in session.execute(query)
             }
 
     def fairness_counts(self, from_date: dt.date, to_date: dt.date) -> dict[str, FairnessCounts]:
@@ -388,7 +388,7 @@ class Store:
                 select(ClinicianRecord.clinician).where(ClinicianRecord.version_id.in_(ids))
             )
             out = {c: FairnessCounts(evening=0, weekend=0, holiday=0) for c in members}
-            for clinician, evening, weekend, holiday in session.execute(query).tuples():
+            for clinician, evening, weekend, holiday in session.execute(query):
                 out[clinician] = FairnessCounts(
                     evening=int(evening), weekend=int(weekend), holiday=int(holiday)
                 )
@@ -441,8 +441,8 @@ class Store:
         if clinician is not None:
             names_query = names_query.where(ClinicianRecord.clinician == clinician)
         with self._reading() as session:
-            grouped = session.execute(query).tuples().all()
-            names = dict(session.execute(names_query).tuples().all())
+            grouped = session.execute(query).all()
+            names = dict(session.execute(names_query).all())
         buckets: dict[tuple[str, str], _Bucket] = {}
         for who, day, activity, n, minutes, evenings, weekends, holidays in grouped:
             for label, first, last in _periods(day, by, terms or {}):
@@ -666,7 +666,7 @@ def _latest_spans(
         .join(HorizonRecord, HorizonRecord.id == VersionRecord.horizon_id)
         .where(VersionRecord.id.in_(_latest_ids(first, last)))
     )
-    return {i: (s, e) for i, s, e in session.execute(query).tuples()}
+    return {i: (s, e) for i, s, e in session.execute(query)}
 
 
 def _rows_of(session: Session, version_id: int) -> tuple[AssignmentRow, ...]:
