@@ -66,8 +66,9 @@ class PostgresServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start_postgres() -> PostgresServer | None:
-    """Start a server, or None when initdb or pg_ctl is missing."""
+def start_postgres(*, durable: bool = False) -> PostgresServer | None:
+    """Start a server, or None when initdb or pg_ctl is missing. Unless ``durable``, it does not
+    wait for its writes to reach the disk (fsync off), which tests do not need."""
     initdb, pg_ctl = tool("initdb"), tool("pg_ctl")
     if initdb is None or pg_ctl is None:
         return None
@@ -87,10 +88,8 @@ def start_postgres() -> PostgresServer | None:
         capture_output=True,
         text=True,
     )
-    options = (
-        f"-k {server.socket_dir} -p {server.port} -c listen_addresses='' -c fsync=off "
-        "-c max_connections=50"
-    )
+    options = f"-k {server.socket_dir} -p {server.port} -c listen_addresses='' "
+    options += "-c max_connections=50" + ("" if durable else " -c fsync=off")
     started = subprocess.run(
         [
             *run,

@@ -130,7 +130,8 @@ SWAP = [Change("A", "e1", "removed", "swap"), Change("A", "e2", "added", "swap")
 def row(
     clinician: str, session: str, day: dt.date, start: str, end: str, **kw: Any
 ) -> AssignmentRow:
-    """An assignment row at HSK in cardiology; minutes from the times, flags false unless given."""
+    """An assignment row at HSK in cardiology; minutes and the period (am or pm) from the times,
+    weekend and holiday false unless given."""
     t0, t1 = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
     minutes = (t1.hour * 60 + t1.minute) - (t0.hour * 60 + t0.minute)
     base: dict[str, Any] = {
@@ -138,14 +139,14 @@ def row(
         "minutes": minutes,
         "activity": "clinical",
         "specialty": "cardiology",
-        "evening": False,
+        "period": "pm" if t0.hour >= 12 else "am",
         "weekend": False,
         "holiday": False,
     }
     return AssignmentRow(clinician, session, date=day, start=t0, end=t1, **(base | kw))
 
 
-E1 = dict(evening=True, weekend=True)
+E1 = dict(period="evening", weekend=True)
 A_E1 = row("A", "e1", dt.date(2026, 12, 12), "18:00", "21:00", **E1)
 B_E1 = row("B", "e1", dt.date(2026, 12, 12), "18:00", "21:00", **E1)
 A_E2 = row("A", "e2", dt.date(2026, 12, 13), "18:00", "21:00", **E1)
@@ -453,7 +454,7 @@ def test_the_flags_come_from_the_instances_calendar(store: Store) -> None:
     assert latest.assignments == (
         row("A", "m2", W51, "09:00", "13:00", activity="teaching"),
         row("A", "h2", dt.date(2026, 12, 16), "09:00", "13:00", weekend=True, holiday=True),
-        row("D", "e3", dt.date(2026, 12, 17), "18:00", "21:00", evening=True),
+        row("D", "e3", dt.date(2026, 12, 17), "18:00", "21:00", period="evening"),
     )
 
 

@@ -95,7 +95,7 @@ def resolve_url(db: str | None) -> Location:
     return Location(url, label)
 
 
-def describe_error(location: Location, error: SQLAlchemyError) -> str:
+def _reason(error: SQLAlchemyError) -> str:
     """The database's own message, first line only, without SQLAlchemy's wrapping."""
     original: Any = error.orig if isinstance(error, DBAPIError) else error
     message = str(original).strip().splitlines()
@@ -103,9 +103,7 @@ def describe_error(location: Location, error: SQLAlchemyError) -> str:
 
 
 def unreachable(location: Location, error: SQLAlchemyError) -> StoreError:
-    return StoreError(
-        f"cannot use the database {location.label}: {describe_error(location, error)}"
-    )
+    return StoreError(f"cannot use the database {location.label}: {_reason(error)}")
 
 
 def make_engine(location: Location, *, create: bool) -> Engine:

@@ -97,6 +97,7 @@ class AssignmentRecord(Base):
         # the reads take the latest versions' rows over a range of dates
         Index("ix_assignments_version_date", "version_id", "date", "clinician"),
         Index("ix_assignments_clinician_date", "clinician", "date"),
+        CheckConstraint("period IN ('am', 'pm', 'evening')", name="ck_assignments_period"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -112,7 +113,7 @@ class AssignmentRecord(Base):
     minutes: Mapped[int] = mapped_column(Integer, nullable=False)
     activity: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
     specialty: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
-    evening: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    period: Mapped[str] = mapped_column(String(8), nullable=False)
     weekend: Mapped[bool] = mapped_column(Boolean, nullable=False)
     holiday: Mapped[bool] = mapped_column(Boolean, nullable=False)
 

@@ -13,6 +13,9 @@ SOURCES: tuple[Source, ...] = ("publish", "repair", "swap", "cover")
 ChangeKind = Literal["removed", "added"]
 
 Period = Literal["week", "month", "term"]
+"""The periods history adds up by."""
+
+DayPeriod = Literal["am", "pm", "evening"]
 
 
 @dataclass(frozen=True)
@@ -28,13 +31,17 @@ class AssignmentRow:
     minutes: int
     activity: str
     specialty: str | None
-    evening: bool
+    period: DayPeriod  # by the instance's calendar when published
     weekend: bool  # Saturday, Sunday or a public holiday, as the instance's calendar said
     holiday: bool
 
     @property
     def pair(self) -> tuple[str, str]:
         return (self.clinician, self.session)
+
+    @property
+    def evening(self) -> bool:
+        return self.period == "evening"
 
 
 @dataclass(frozen=True)

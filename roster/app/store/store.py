@@ -45,6 +45,7 @@ from roster.app.store.records import (
     AssignmentRow,
     Change,
     ClinicianRow,
+    DayPeriod,
     Difference,
     FairnessCounts,
     HistoryRow,
@@ -375,7 +376,7 @@ class Store:
         query = (
             select(
                 AssignmentRecord.clinician,
-                _count_if(AssignmentRecord.evening),
+                _count_if(AssignmentRecord.period == "evening"),
                 _count_if(AssignmentRecord.weekend),
                 _count_if(AssignmentRecord.holiday),
             )
@@ -420,7 +421,7 @@ class Store:
             AssignmentRecord.activity,
             func.count(),
             func.sum(AssignmentRecord.minutes),
-            _count_if(AssignmentRecord.evening),
+            _count_if(AssignmentRecord.period == "evening"),
             _count_if(AssignmentRecord.weekend),
             _count_if(AssignmentRecord.holiday),
         ).where(AssignmentRecord.version_id.in_(_latest_ids(date_from, date_to)))
@@ -546,7 +547,7 @@ def assignment_rows(instance: Instance, pairs: Iterable[tuple[str, str]]) -> lis
                 minutes=int((s.end_at - s.start_at).total_seconds()) // 60,
                 activity=s.activity,
                 specialty=s.specialty,
-                evening=instance.period(s) == "evening",
+                period=instance.period(s),
                 weekend=instance.is_weekend(s.date),
                 holiday=s.date in holidays,
             )
@@ -688,7 +689,7 @@ def _row(a: AssignmentRecord) -> AssignmentRow:
         minutes=a.minutes,
         activity=a.activity,
         specialty=a.specialty,
-        evening=a.evening,
+        period=cast(DayPeriod, a.period),
         weekend=a.weekend,
         holiday=a.holiday,
     )
@@ -706,7 +707,7 @@ def _record(version_id: int, r: AssignmentRow) -> dict[str, Any]:
         "minutes": r.minutes,
         "activity": r.activity,
         "specialty": r.specialty,
-        "evening": r.evening,
+        "period": r.period,
         "weekend": r.weekend,
         "holiday": r.holiday,
     }

@@ -68,11 +68,12 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("activity", sa.String(length=200), nullable=False),
         sa.Column("specialty", sa.String(length=200), nullable=True),
-        sa.Column("evening", sa.Boolean(), nullable=False),
+        sa.Column("period", sa.String(length=8), nullable=False),
         sa.Column("weekend", sa.Boolean(), nullable=False),
         sa.Column("holiday", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(["version_id"], ["versions.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sa.CheckConstraint("period IN ('am', 'pm', 'evening')", name="ck_assignments_period"),
         sa.UniqueConstraint("version_id", "clinician", "session", name="uq_assignments_pair"),
     )
     op.create_index(
