@@ -447,6 +447,35 @@ def test_publishing_again_makes_the_next_version_with_its_differences(store: Sto
     assert store.latest(W51, dt.date(2026, 12, 20)) is None
 
 
+def test_a_session_whose_time_changed_is_removed_and_added_again(office: Store) -> None:
+    # the repaired instance moves e1 (B's since version 2) to 17:00-20:00
+    moved = week_instance(
+        W50,
+        ["A", "B", "C"],
+        [
+            ("m1", 0, "09:00", "13:00", "clinical"),
+            ("t1", 4, "14:00", "18:00", "teaching"),
+            ("e1", 5, "17:00", "20:00", "clinical"),
+            ("s1", 6, "09:00", "13:00", "clinical"),
+            ("e2", 6, "18:00", "21:00", "clinical"),
+        ],
+    )
+    third = publish(office, moved, W50_V2, source="repair")
+    b_e1_moved = row("B", "e1", dt.date(2026, 12, 12), "17:00", "20:00", **E1)
+    assert (third.version, third.previous) == (3, 2)
+    assert third.differences == {"B": Difference(removed=(B_E1,), added=(b_e1_moved,))}
+    # B's e1 changed in versions 2 and 3; the others in version 2
+    sunday = dt.date(2026, 12, 13)
+    assert office.sequences(W50, sunday) == {
+        ("A", "e1"): 1,
+        ("A", "e2"): 1,
+        ("B", "e1"): 2,
+        ("B", "e2"): 1,
+    }
+    assert office.sequences(W50, sunday, 1) == {}
+    assert office.sequences(W51, dt.date(2026, 12, 20)) == {}
+
+
 def test_the_flags_come_from_the_instances_calendar(store: Store) -> None:
     publish(store, week_51(), W51_V1)
     latest = store.latest(W51, dt.date(2026, 12, 20))

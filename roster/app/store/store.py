@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, cast
 
-from sqlalchemy import Engine, Select, and_, case, func, insert, select
+from sqlalchemy import Engine, Select, and_, case, distinct, func, insert, select
 from sqlalchemy.orm import Session
 
 from roster.app.store.database import (
@@ -285,6 +285,29 @@ class Store:
                 ),
             )
 
+    def sequences(
+        self, horizon_start: dt.date, horizon_end: dt.date, number: int | None = None
+    ) -> dict[tuple[str, str], int]:
+        """Per (clinician, session) that ever changed in the horizon: in how many of its versions
+        up to ``number`` (all when None) it changed, which is what a calendar event's SEQUENCE
+        counts; a pair never changed since version 1 is absent (0)."""
+        query = (
+            select(
+                ChangeRecord.clinician,
+                ChangeRecord.session,
+                func.count(distinct(ChangeRecord.version_id)),
+            )
+            .join(VersionRecord, VersionRecord.id == ChangeRecord.version_id)
+            .join(HorizonRecord, HorizonRecord.id == VersionRecord.horizon_id)
+            .where(HorizonRecord.start_date == horizon_start)
+            .where(HorizonRecord.end_date == horizon_end)
+            .group_by(ChangeRecord.clinician, ChangeRecord.session)
+        )
+        if number is not None:
+            query = query.where(VersionRecord.number <= number)
+        with self._reading() as session:
+            return {(c, s): int(n) for c, s, n in session.execute(query)}
+
     # --- what comes before a horizon -----------------------------------------------------------
 
     def worked_days_before(self, start: dt.date, days: int) -> dict[str, tuple[bool, ...]]:
@@ -344,7 +367,7 @@ class Store:
             )
             return sorted(
                 (_row(a) for a in session.scalars(query)),
-                key=lambda r: (r.date, r.start, r.clinician, r.session),
+                key=_in_time,
             )
 
     def delivered(
@@ -552,7 +575,7 @@ def assignment_rows(instance: Instance, pairs: Iterable[tuple[str, str]]) -> lis
                 holiday=s.date in holidays,
             )
         )
-    return sorted(rows, key=lambda r: (r.date, r.start, r.clinician, r.session))
+    return sorted(rows, key=_in_time)
 
 
 def _horizon_for(session: Session, start: dt.date, end: dt.date) -> int:
@@ -586,7 +609,11 @@ def _differences(
     source: Source,
 ) -> tuple[dict[str, Difference], list[Change]]:
     """Per clinician the sessions removed and added since the previous version, and the changes
-    to record, each with the source the caller gave it or ``source``."""
+    to record, each with the source the caller gave it or ``source``.
+
+    A session kept whose facts changed (its time, site, activity, or a flag) is both removed, as
+    it was, and added, as it is: the clinician must be told of it as of any other change.
+    """
     if before is None:
         if given:
             first = given[0]
@@ -597,8 +624,8 @@ def _differences(
         return {}, []
     old = {r.pair: r for r in before}
     new = {r.pair: r for r in after}
-    removed = [r for p, r in old.items() if p not in new]
-    added = [r for p, r in new.items() if p not in old]
+    removed = [r for p, r in old.items() if new.get(p) != r]
+    added = [r for p, r in new.items() if old.get(p) != r]
     sources: dict[tuple[str, str, str], Source] = {}
     found = {(r.clinician, r.session, "removed") for r in removed}
     found |= {(r.clinician, r.session, "added") for r in added}
@@ -625,12 +652,15 @@ def _differences(
                     sources.get((r.clinician, r.session, kind), source),
                 )
             )
-    order = lambda r: (r.date, r.start, r.session)  # noqa: E731
     differences = {
-        c: Difference(tuple(sorted(gone, key=order)), tuple(sorted(new_rows, key=order)))
-        for c, (gone, new_rows) in sorted(by_clinician.items())
+        c: Difference(tuple(sorted(gone, key=_in_time)), tuple(sorted(came, key=_in_time)))
+        for c, (gone, came) in sorted(by_clinician.items())
     }
     return differences, recorded
+
+
+def _in_time(r: AssignmentRow) -> tuple[dt.date, dt.time, str, str]:
+    return (r.date, r.start, r.clinician, r.session)
 
 
 def _latest_ids(first: dt.date | None, last: dt.date | None) -> Select[Any]:
@@ -675,7 +705,7 @@ def _rows_of(session: Session, version_id: int) -> tuple[AssignmentRow, ...]:
         select(AssignmentRecord).where(AssignmentRecord.version_id == version_id)
     )
     rows = (_row(a) for a in records)
-    return tuple(sorted(rows, key=lambda r: (r.date, r.start, r.clinician, r.session)))
+    return tuple(sorted(rows, key=_in_time))
 
 
 def _row(a: AssignmentRecord) -> AssignmentRow:
