@@ -487,6 +487,17 @@ def test_the_flags_come_from_the_instances_calendar(store: Store) -> None:
     )
 
 
+def test_long_ids_and_names_are_kept_whole(store: Store) -> None:
+    long_id = "A" * 300
+    instance = week_instance(W50, [long_id], [("m" * 300, 0, "09:00", "13:00", "clinical")])
+    publish(store, instance, [(long_id, "m" * 300)], published_by="Ms " + "C" * 300)
+    latest = store.latest(W50, dt.date(2026, 12, 13))
+    assert latest is not None
+    assert latest.pairs == [(long_id, "m" * 300)]
+    assert latest.clinicians[0].name == f"Dr {long_id}"
+    assert latest.info.published_by == "Ms " + "C" * 300
+
+
 def test_the_summary_and_metadata_are_kept(store: Store) -> None:
     summary = {"status": "OPTIMAL", "objective": 12, "checker": {"hard_violations": []}}
     publish(

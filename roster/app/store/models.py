@@ -27,9 +27,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ID_LENGTH = 200
-"""Longest clinician, session, site, activity or specialty id the store keeps."""
-
 
 class Base(DeclarativeBase):
     pass
@@ -67,9 +64,9 @@ class VersionRecord(Base):
     )
     number: Mapped[int] = mapped_column(Integer, nullable=False)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    published_by: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    published_by: Mapped[str] = mapped_column(String(), nullable=False)
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    input_hash: Mapped[str] = mapped_column(String(128), nullable=False)
+    input_hash: Mapped[str] = mapped_column(String(), nullable=False)
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     forced: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -83,9 +80,9 @@ class ClinicianRecord(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("versions.id", ondelete="CASCADE"), primary_key=True
     )
-    clinician: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    role: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    clinician: Mapped[str] = mapped_column(String(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(), nullable=False)
+    role: Mapped[str] = mapped_column(String(), nullable=False)
 
 
 class AssignmentRecord(Base):
@@ -104,15 +101,15 @@ class AssignmentRecord(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("versions.id", ondelete="CASCADE"), nullable=False
     )
-    clinician: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    session: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    site: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    clinician: Mapped[str] = mapped_column(String(), nullable=False)
+    session: Mapped[str] = mapped_column(String(), nullable=False)
+    site: Mapped[str] = mapped_column(String(), nullable=False)
     date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     start_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
     end_time: Mapped[dt.time] = mapped_column(Time, nullable=False)
     minutes: Mapped[int] = mapped_column(Integer, nullable=False)
-    activity: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    specialty: Mapped[str | None] = mapped_column(String(ID_LENGTH), nullable=True)
+    activity: Mapped[str] = mapped_column(String(), nullable=False)
+    specialty: Mapped[str | None] = mapped_column(String(), nullable=True)
     period: Mapped[str] = mapped_column(String(8), nullable=False)
     weekend: Mapped[bool] = mapped_column(Boolean, nullable=False)
     holiday: Mapped[bool] = mapped_column(Boolean, nullable=False)
@@ -134,7 +131,7 @@ class ChangeRecord(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("versions.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    clinician: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
-    session: Mapped[str] = mapped_column(String(ID_LENGTH), nullable=False)
+    clinician: Mapped[str] = mapped_column(String(), nullable=False)
+    session: Mapped[str] = mapped_column(String(), nullable=False)
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
     source: Mapped[str] = mapped_column(String(16), nullable=False)
