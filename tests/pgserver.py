@@ -78,21 +78,21 @@ def start_postgres(*, durable: bool = False) -> PostgresServer | None:
         prefix = ["runuser", "-u", "postgres", "--"]
         shutil.chown(folder, "postgres", "postgres")
     server = PostgresServer(folder, pg_ctl, prefix)
-    run = [*prefix]
+    # the server's user may not enter the folder the tests run from
     subprocess.run(
-        [*run, "mkdir", str(server.socket_dir)], check=True, capture_output=True, text=True
+        [*prefix, "mkdir", str(server.socket_dir)], check=True, capture_output=True, cwd=folder
     )
     subprocess.run(
-        [*run, initdb, "-D", str(folder / "data"), "-U", USER, "--auth=trust", "-E", "UTF8"],
+        [*prefix, initdb, "-D", str(folder / "data"), "-U", USER, "--auth=trust", "-E", "UTF8"],
         check=True,
         capture_output=True,
-        text=True,
+        cwd=folder,
     )
     options = f"-k {server.socket_dir} -p {server.port} -c listen_addresses='' "
     options += "-c max_connections=50" + ("" if durable else " -c fsync=off")
     started = subprocess.run(
         [
-            *run,
+            *prefix,
             pg_ctl,
             "-D",
             str(folder / "data"),
@@ -105,6 +105,7 @@ def start_postgres(*, durable: bool = False) -> PostgresServer | None:
         ],
         capture_output=True,
         text=True,
+        cwd=folder,
     )
     if started.returncode != 0:
         log = (folder / "log").read_text() if (folder / "log").exists() else ""
