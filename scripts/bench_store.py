@@ -32,9 +32,9 @@ FIRST_MONDAY = dt.date(2025, 12, 1)
 
 
 def week_instance(clinicians: int, weeks: int, seed: int, start: dt.date) -> tuple[Any, list[Any]]:
-    from roster.domain import Instance
-    from roster.generate import generate_rules, generate_with_witness
-    from roster.io import parse_rules
+    from roster.domain.io import parse_rules
+    from roster.domain.sources.generated import generate_rules, generate_with_witness
+    from roster.domain.tables import Instance
 
     tables, witness = generate_with_witness(clinicians, weeks, seed, start)
     issues: list[Any] = []

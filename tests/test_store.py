@@ -49,8 +49,8 @@ from roster.app.store import (
 )
 from roster.app.store import database as store_database
 from roster.app.store.models import Base
-from roster.domain import Instance
-from roster.io import parse_rules
+from roster.domain.io import parse_rules
+from roster.domain.tables import Instance
 
 TESTS = Path(__file__).parent
 W50 = dt.date(2026, 12, 7)

@@ -55,7 +55,7 @@ from roster.app.store.records import (
     Source,
     VersionInfo,
 )
-from roster.domain import Instance
+from roster.domain.tables import Instance
 
 _SHOWN = 5
 """Unknown ids named in a refusal before the rest are counted."""
