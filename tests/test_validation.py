@@ -300,13 +300,6 @@ CASES = [
         message=f"sessions.csv, row 5, column 'date': date outside the horizon {HORIZON} "
         "(value: '2026-12-14')",
     ),
-    # a request for the Sunday before the horizon
-    case(
-        "request-outside-horizon",
-        cell("requests", 2, "date", "2026-12-06"),
-        message=f"requests.csv, row 2, column 'date': date outside the horizon {HORIZON} "
-        "(value: '2026-12-06')",
-    ),
     # --- headcounts and allocations out of order ---
     # min above preferred
     case(

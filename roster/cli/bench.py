@@ -12,8 +12,7 @@ from typing import Any
 import click
 
 from roster.app.bench import COLUMNS, solve_one
-from roster.cli.common import engine_options
-from roster.domain.io import write_outputs
+from roster.cli.common import engine_options, writable, write
 from roster.outputs.tables import markdown_table
 from solver.engine.params import SolveParams
 
@@ -51,6 +50,7 @@ def curtois(files: tuple[str, ...], out_dir: str, engine: SolveParams) -> None:
     Example:
       roster bench curtois data/benchmarks/curtois/Instance1.txt --time-limit 60 --out out/bench
     """
+    writable(out_dir)
     rows = []
     for path in files:
         try:
@@ -60,7 +60,7 @@ def curtois(files: tuple[str, ...], out_dir: str, engine: SolveParams) -> None:
             sys.exit(1)
         solution = row.pop("solution")
         csv_text = "employee,day,shift\n" + "".join(f"{e},{d},{s}\n" for e, d, s in solution)
-        write_outputs(out_dir, {f"{row['instance']}.csv": csv_text.encode()})
+        write(out_dir, {f"{row['instance']}.csv": csv_text.encode()})
         rows.append(row)
         click.echo(" | ".join(str(row[c]) for c in COLUMNS), err=True)
     csv_out = (
@@ -69,7 +69,7 @@ def curtois(files: tuple[str, ...], out_dir: str, engine: SolveParams) -> None:
         + "".join(",".join(str(r[c]) for c in COLUMNS) + "\n" for r in rows)
     )
     md = markdown_table(COLUMNS, rows)
-    write_outputs(out_dir, {"results.csv": csv_out.encode(), "results.md": md.encode()})
+    write(out_dir, {"results.csv": csv_out.encode(), "results.md": md.encode()})
     click.echo(md, nl=False)
 
 

@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 import yaml
 
-from roster.domain.io import InputError, load_instance
+from roster.domain.io import (
+    InputError,
+    InputIssue,
+    OutputError,
+    check_writable,
+    load_instance,
+    parse_yaml,
+    write_outputs,
+)
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
 
 EXIT_INVALID = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_SOLUTION = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,6 +41,34 @@ def fail_input(err: InputError, writes: bool = True) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
+def fail_output(err: OutputError) -> NoReturn:
+    """An output folder that cannot be written: say why, that nothing was written, exit 2."""
+    click.echo(f"error: {err}; nothing was written.", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def writable(out_dir: str | None) -> None:
+    """Exit 2 now, before any work, when ``out_dir`` cannot be created or written."""
+    if out_dir is not None:
+        try:
+            check_writable(out_dir)
+        except OutputError as err:
+            fail_output(err)
+
+
+def write(out_dir: str | Path, files: Mapping[str, bytes]) -> None:
+    """Write the files all at once, or exit 2 saying why none were."""
+    try:
+        write_outputs(out_dir, files)
+    except OutputError as err:
+        fail_output(err)
+
+
+def warn(issues: list[InputIssue]) -> None:
+    for issue in issues:
+        click.echo(f"warning: {issue}", err=True)
+
+
 def key_values(values: tuple[str, ...], option: str) -> dict[str, Any]:
     """KEY=VALUE items, each value read as YAML (so 50 is a number and true a flag)."""
     out: dict[str, Any] = {}
@@ -38,16 +76,26 @@ def key_values(values: tuple[str, ...], option: str) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise click.BadParameter(f"expected KEY=VALUE, got '{item}'", param_hint=option)
-        out[key.strip()] = yaml.safe_load(raw)
+        try:
+            out[key.strip()] = parse_yaml(raw)
+        except yaml.YAMLError:
+            raise click.BadParameter(
+                f"the value of '{key.strip()}' is not a valid YAML value: '{raw}'",
+                param_hint=option,
+            ) from None
     return out
 
 
 def load(path: str, sets: tuple[str, ...] = (), writes: bool = True) -> Instance:
-    """The instance at ``path`` with the --set overrides, or exit 2 with every problem."""
+    """The instance at ``path`` with the --set overrides, or exit 2 with every problem; what is
+    valid but surely not meant is printed as warnings."""
+    notes: list[InputIssue] = []
     try:
-        return load_instance(path, overrides=key_values(sets, "--set"))
+        inst = load_instance(path, overrides=key_values(sets, "--set"), warnings=notes)
     except InputError as err:
         fail_input(err, writes)
+    warn(notes)
+    return inst
 
 
 def sets_option(f: F) -> F:
@@ -94,14 +142,14 @@ def engine_options(f: F) -> F:
             "--time-limit",
             default=defaults.time_limit,
             show_default=True,
-            type=click.FloatRange(min=1.0),
+            type=click.FloatRange(1.0, 7 * 24 * 3600),
             help="Seconds for the whole solve, reading and building included.",
         ),
         click.option(
             "--workers",
             default=defaults.workers,
             show_default=True,
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, 256),
             help="CP-SAT search workers (threads).",
         ),
         click.option(

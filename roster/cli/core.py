@@ -14,11 +14,14 @@ from roster.cli.common import (
     EXIT_NO_SOLUTION,
     engine_options,
     fail_input,
+    fail_output,
     key_values,
     load,
     sets_option,
+    writable,
+    write,
 )
-from roster.domain.io import InputError, instance_hash, read_roster, write_outputs
+from roster.domain.io import InputError, OutputError, instance_hash, read_roster
 from roster.domain.rules import RULE_KINDS
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
@@ -87,6 +90,7 @@ def solve(
     from roster.outputs.progress import SolveDisplay
 
     inst = load(instance, sets)
+    writable(out_dir)
     hint = None
     if hint_path:
         try:
@@ -145,7 +149,7 @@ def solve(
     data = summary(outcome, params, instance_hash(instance), inst)
     data["settings"]["overrides"] = key_values(sets, "--set")
     data["settings"]["hint"] = hint_path
-    write_outputs(out_dir, output_files(inst, outcome, data))
+    write(out_dir, output_files(inst, outcome, data))
     if as_json:
         click.echo(json.dumps(data, indent=2))
     gap = "" if result.gap is None else f", gap {result.gap:.2%}"
@@ -232,8 +236,16 @@ def schema(which: str) -> None:
 
 
 @click.command()
-@click.option("--clinicians", default=100, show_default=True, help="Number of clinicians.")
-@click.option("--weeks", default=1, show_default=True, help="Number of weeks.")
+@click.option(
+    "--clinicians",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Number of clinicians.",
+)
+@click.option(
+    "--weeks", default=1, show_default=True, type=click.IntRange(1, 104), help="Number of weeks."
+)
 @click.option("--seed", default=1, show_default=True, help="Random seed.")
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write."
@@ -247,7 +259,11 @@ def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
     """
     from roster.domain.sources.generated import write_instance
 
-    write_instance(Path(out_dir), clinicians, weeks, seed)
+    writable(out_dir)
+    try:
+        write_instance(Path(out_dir), clinicians, weeks, seed)
+    except OSError as err:
+        fail_output(OutputError(f"cannot write to {out_dir}: {err.strerror or err}"))
     click.echo(f"Wrote an instance of {clinicians} clinicians over {weeks} week(s) to {out_dir}")
 
 

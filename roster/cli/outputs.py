@@ -13,8 +13,7 @@ from typing import NoReturn
 
 import click
 
-from roster.cli.common import EXIT_INVALID
-from roster.domain.io import write_outputs
+from roster.cli.common import EXIT_INVALID, writable, write
 from roster.domain.solved import FolderError, Solved, load_solved
 
 
@@ -72,7 +71,8 @@ def export_xlsx(out_dir: str, to: str | None) -> None:
         raise click.BadParameter(
             f"'{to}' does not end in .xlsx; name a workbook", param_hint="--to"
         )
-    write_outputs(folder, {name: workbook_bytes(solved.instance, solved.pairs, solved.summary)})
+    writable(str(folder))
+    write(folder, {name: workbook_bytes(solved.instance, solved.pairs, solved.summary)})
     sites = len(solved.instance.sites)
     click.echo(f"Wrote {folder / name} ({sites} site sheet(s), Clinicians, Allocation, Rules)")
 
@@ -108,8 +108,9 @@ def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None) -> None:
     solved = _load(out_dir)
     folder = Path(to) if to else solved.folder / "calendars"
     when = None if stamp is None else stamp.replace(tzinfo=dt.UTC)
+    writable(str(folder))
     files = calendar_files(solved.instance, solved.pairs, when)
-    write_outputs(folder, files)
+    write(folder, files)
     events = len(set(solved.pairs))
     click.echo(f"Wrote {len(files)} calendar(s) with {events} event(s) to {folder}")
 
@@ -134,8 +135,9 @@ def report(out_dir: str, to: str | None) -> None:
 
     solved = _load(out_dir)
     folder, name = _target(to, solved.folder / "report.html")
+    writable(str(folder))
     page = report_html(solved.instance, solved.pairs, solved.summary).encode("utf-8")
-    write_outputs(folder, {name: page})
+    write(folder, {name: page})
     click.echo(f"Wrote {folder / name} ({len(page) / 1e6:.1f} MB, no network needed to view it)")
 
 

@@ -18,11 +18,16 @@ from roster.cli.common import (
     EXIT_INVALID,
     engine_options,
     fail_input,
-    key_values,
+    load,
     sets_option,
+    warn,
+    writable,
+    write,
 )
 from roster.domain.io import (
     InputError,
+    InputIssue,
+    OutputError,
     instance_hash,
     json_bytes,
     load_instance,
@@ -82,7 +87,10 @@ def _solve_scenario(path: str, out_root: str, params: SolveParams) -> dict[str, 
         return {"scenario": path, "name": name, "status": outcome.result.status.value}
     data = summary(outcome, params, instance_hash(path), inst)
     data["settings"]["scenario"] = Path(path).name
-    write_outputs(Path(out_root) / name, output_files(inst, outcome, data))
+    try:
+        write_outputs(Path(out_root) / name, output_files(inst, outcome, data))
+    except OutputError as err:
+        return {"scenario": path, "name": name, "error": str(err)}
     return {"scenario": path, "name": name, "status": outcome.result.status.value}
 
 
@@ -111,7 +119,31 @@ def sweep(scenarios: tuple[str, ...], out_dir: str, jobs: int | None, engine: So
       roster sweep scenarios/*.yaml --out out/sweep --time-limit 30 --workers 1 --jobs 2
     """
     from roster.app.compare import comparison, markdown
+    from roster.domain.scenario import load_scenario
 
+    # every scenario is read before any is solved: a bad one stops the sweep with nothing written
+    problems: list[InputIssue] = []
+    names: dict[str, str] = {}
+    for path in scenarios:
+        try:
+            name, _ = load_scenario(path)
+        except InputError as err:
+            problems += err.issues
+            continue
+        if name in names:
+            problems.append(
+                InputIssue(
+                    Path(path).name,
+                    None,
+                    "name",
+                    name,
+                    f"{names[name]} has the same name; each scenario needs a folder of its own",
+                )
+            )
+        names[name] = Path(path).name
+    if problems:
+        fail_input(InputError(problems))
+    writable(out_dir)
     jobs = jobs or max(1, (os.cpu_count() or 1) // engine.workers)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_solve_scenario, s, out_dir, engine) for s in scenarios]
@@ -125,7 +157,7 @@ def sweep(scenarios: tuple[str, ...], out_dir: str, jobs: int | None, engine: So
     solved = [load_solved(Path(out_dir) / r["name"]) for r in results if r not in failed]
     if solved:
         table = comparison(solved)
-        write_outputs(
+        write(
             out_dir,
             {
                 "comparison.md": markdown(table).encode("utf-8"),
@@ -206,12 +238,22 @@ def repair(
         raise click.BadParameter(
             f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from"
         ) from None
+    notes: list[InputIssue] = []
     try:
-        before = load_instance(instance)
+        before = load_instance(instance, warnings=notes)
         pairs = read_roster(published, before)
         after = load_changes(changes, before) if changes else before
     except InputError as err:
         fail_input(err)
+    warn(notes)
+    horizon = before.rules.horizon
+    if not horizon.start <= moment.date() <= horizon.end:
+        raise click.BadParameter(
+            f"{start} is outside the horizon {horizon.start} to {horizon.end}; give the first "
+            "date (and time) whose sessions may change",
+            param_hint="--from",
+        )
+    writable(out_dir)
     settings = RepairSettings(moment, change_weight, urgency_weight, notice_days, max_changes)
     params = engine
     outcome = run_repair(before, after, pairs, settings, params)
@@ -259,7 +301,7 @@ def repair(
     }
     files = output_files(after, Outcome(result, (), outcome.check, result.build_seconds), data)
     files["changes.csv"] = table_bytes(change_rows(after, outcome), CHANGE_COLUMNS)
-    write_outputs(out_dir, files)
+    write(out_dir, files)
     click.echo(
         f"{result.status.value}: {outcome.n_changes} changes; objective {outcome.old_objective} "
         "before, "
@@ -309,11 +351,9 @@ def explain(
     from roster.outputs.files import output_files
     from solver.model.result import Result, SolveStatus
 
-    overrides = key_values(sets, "--set")
-    try:
-        inst = load_instance(instance, overrides=overrides)
-    except InputError as err:
-        fail_input(err)
+    inst = load(instance, sets)
+    if do_relax:
+        writable(out_dir)
     time_limit = engine.time_limit
     diagnosis = diagnose(inst, time_limit)
     if diagnosis.cheap:
@@ -361,7 +401,7 @@ def explain(
                 "groups": list(diagnosis.sentences),
                 "hard_violations": list(relaxed.check.hard_violations),
             }
-            write_outputs(out_dir, output_files(inst, outcome, data))
+            write(out_dir, output_files(inst, outcome, data))
             click.echo(f"Wrote the least bad roster to {out_dir}")
     sys.exit(EXIT_INFEASIBLE)
 

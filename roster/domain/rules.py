@@ -13,6 +13,21 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# The largest value of each kind of number in the tables and the rules file (docs/format.md,
+# docs/rules.md): far above any real roster, and low enough that every penalty the model adds up
+# stays an exact 64-bit integer; a value above one is surely a typo.
+WEIGHT = 1_000_000  # a rule's weight
+MULTIPLIER = 10_000  # a row's own multiplier of a rule's weight: priority, under/over, request
+HEADCOUNT = 1_000  # people one session needs
+STUDENTS = 10_000  # students of one teaching session
+PER_DAY = 50  # sessions of one clinician in a day
+PER_WEEK = 350  # sessions of one clinician in a week
+SESSIONS = 10_000  # sessions of one clinician over the horizon
+DAYS = 1_000  # days or weekends in a run or a count
+MINUTES_A_DAY = 1_440  # minutes between two sessions (travel, gaps)
+MINUTES = 1_000_000  # minutes of work over the horizon (about two years)
+REST = 2_880  # minutes of rest after an evening session (two days)
+
 
 class _Params(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -20,7 +35,7 @@ class _Params(BaseModel):
 
 class _SoftParams(_Params):
     weight: int = Field(
-        1, ge=0, description="Penalty per unit of violation, added to the objective."
+        1, ge=0, le=WEIGHT, description="Penalty per unit of violation, added to the objective."
     )
 
 
@@ -29,7 +44,7 @@ class _HardOrSoftParams(_Params):
         True, description="True: never broken. False: broken at a cost of `weight` per unit."
     )
     weight: int = Field(
-        1000, ge=0, description="Penalty per unit of violation when `hard` is false."
+        1000, ge=0, le=WEIGHT, description="Penalty per unit of violation when `hard` is false."
     )
 
 
@@ -60,7 +75,10 @@ class NoOverlapParams(_Params):
     hard: Literal[True] = Field(True, description="Always hard.")
     travel: bool = Field(True, description="Add the travel minutes between different sites.")
     min_gap_minutes: int = Field(
-        0, ge=0, description="Minimum minutes between two sessions at the same site."
+        0,
+        ge=0,
+        le=MINUTES_A_DAY,
+        description="Minimum minutes between two sessions at the same site.",
     )
 
 
@@ -79,7 +97,10 @@ class MaxPerDayParams(_HardOrSoftParams):
     """At most N sessions a day per clinician (the clinician's own limit, else `default`)."""
 
     default: int | None = Field(
-        None, ge=0, description="Limit for clinicians whose max_per_day is blank; blank: none."
+        None,
+        ge=0,
+        le=PER_DAY,
+        description="Limit for clinicians whose max_per_day is blank; blank: none.",
     )
 
 
@@ -87,14 +108,19 @@ class MaxPerWeekParams(_HardOrSoftParams):
     """At most N sessions a week (Monday to Sunday) per clinician."""
 
     default: int | None = Field(
-        None, ge=0, description="Limit for clinicians whose max_per_week is blank; blank: none."
+        None,
+        ge=0,
+        le=PER_WEEK,
+        description="Limit for clinicians whose max_per_week is blank; blank: none.",
     )
 
 
 class RestAfterEveningParams(_HardOrSoftParams):
     """After an evening session, the next session starts at least `rest_minutes` after it ends."""
 
-    rest_minutes: int = Field(660, ge=0, description="Minutes of rest after an evening session.")
+    rest_minutes: int = Field(
+        660, ge=0, le=REST, description="Minutes of rest after an evening session."
+    )
 
 
 class AllocationBoundsParams(_HardOrSoftParams):
@@ -110,7 +136,10 @@ class MaxWeekendsParams(_HardOrSoftParams):
     either day has a session."""
 
     default: int | None = Field(
-        None, ge=0, description="Limit for clinicians whose max_weekends is blank; blank: none."
+        None,
+        ge=0,
+        le=DAYS,
+        description="Limit for clinicians whose max_weekends is blank; blank: none.",
     )
 
 
@@ -140,7 +169,10 @@ class MaxConsecutiveDaysParams(_HardOrSoftParams):
     """Runs of consecutive worked days are at most N long."""
 
     default: int | None = Field(
-        None, ge=1, description="Limit for clinicians whose max_consecutive_days is blank."
+        None,
+        ge=1,
+        le=DAYS,
+        description="Limit for clinicians whose max_consecutive_days is blank.",
     )
     outside: Literal["off", "history"] = Field(
         "off",
@@ -153,7 +185,10 @@ class MinConsecutiveDaysParams(_HardOrSoftParams):
     """Runs of consecutive worked days are at least N long."""
 
     default: int | None = Field(
-        None, ge=1, description="Minimum for clinicians whose min_consecutive_days is blank."
+        None,
+        ge=1,
+        le=DAYS,
+        description="Minimum for clinicians whose min_consecutive_days is blank.",
     )
     outside: Literal["worked", "off", "history"] = Field(
         "worked",
@@ -167,7 +202,10 @@ class MinDaysOffParams(_HardOrSoftParams):
     """Runs of consecutive days off are at least N long."""
 
     default: int | None = Field(
-        None, ge=1, description="Minimum for clinicians whose min_consecutive_days_off is blank."
+        None,
+        ge=1,
+        le=DAYS,
+        description="Minimum for clinicians whose min_consecutive_days_off is blank.",
     )
     outside: Literal["worked", "off", "history"] = Field(
         "off",
@@ -181,10 +219,16 @@ class TotalMinutesParams(_HardOrSoftParams):
     """Minutes worked over the horizon within the clinician's min_minutes and max_minutes."""
 
     default_min: int | None = Field(
-        None, ge=0, description="Minimum for clinicians whose min_minutes is blank; blank: none."
+        None,
+        ge=0,
+        le=MINUTES,
+        description="Minimum for clinicians whose min_minutes is blank; blank: none.",
     )
     default_max: int | None = Field(
-        None, ge=0, description="Maximum for clinicians whose max_minutes is blank; blank: none."
+        None,
+        ge=0,
+        le=MINUTES,
+        description="Maximum for clinicians whose max_minutes is blank; blank: none.",
     )
 
 

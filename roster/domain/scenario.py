@@ -22,27 +22,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from roster.domain.io import InputError, InputIssue, apply_overrides, load_instance, parse_rules
+from roster.domain.io import (
+    InputError,
+    InputIssue,
+    apply_overrides,
+    load_instance,
+    parse_rules,
+    pydantic_message,
+    read_yaml,
+)
 from roster.domain.tables import ROW_MODELS, TABLES, Instance, InstanceProblems
 
 CHANGE_KEYS = ("set", "add", "remove")
 REMOVABLE = ("clinicians", "sessions")
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError([InputIssue(path.name, None, None, None, "no such file")]) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(
-            [InputIssue(path.name, line, None, None, f"not valid YAML: {err}")]
-        ) from None
 
 
 def load_scenario(path: str | os.PathLike[str]) -> tuple[str, Instance]:
@@ -67,9 +61,22 @@ def load_scenario(path: str | os.PathLike[str]) -> tuple[str, Instance]:
                 for k in unknown
             ]
         )
+    name = str(data.get("name") or p.stem).strip()
+    if not name or name in (".", "..") or any(ch in name for ch in "/\\"):
+        raise InputError(
+            [
+                InputIssue(
+                    p.name,
+                    None,
+                    "name",
+                    name,
+                    "the name becomes a folder of the outputs: give a plain name, without slashes",
+                )
+            ]
+        )
     base = (p.parent / str(data["base"])).resolve()
     instance = load_instance(base)
-    return str(data.get("name") or p.stem), apply_changes(instance, data, p.name)
+    return name, apply_changes(instance, data, p.name)
 
 
 def load_changes(path: str | os.PathLike[str], instance: Instance) -> Instance:
@@ -124,6 +131,9 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
         )
         added = {}
     for table, rows in added.items():
+        if rows is not None and not isinstance(rows, list):
+            issues.append(InputIssue(label, None, f"add.{table}", None, "expected a list of rows"))
+            continue
         if table not in ROW_MODELS:
             issues.append(
                 InputIssue(
@@ -137,7 +147,7 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
             except ValidationError as err:
                 for e in err.errors():
                     col = str(e["loc"][0]) if e["loc"] else None
-                    msg = str(e["msg"]).removeprefix("Value error, ")
+                    msg = pydantic_message(e)
                     issues.append(
                         InputIssue(
                             label,
@@ -186,6 +196,13 @@ def _remove(
                     None,
                     "only clinicians and sessions can be removed",
                 )
+            )
+            continue
+        if isinstance(ids, str | int):
+            ids = [ids]
+        if ids is not None and not isinstance(ids, list):
+            issues.append(
+                InputIssue(label, None, f"remove.{table}", None, "expected a list of ids")
             )
             continue
         for i in ids or []:

@@ -24,7 +24,18 @@ from pydantic import (
     model_validator,
 )
 
-from roster.domain.rules import RuleSet
+from roster.domain.rules import (
+    DAYS,
+    HEADCOUNT,
+    MINUTES,
+    MINUTES_A_DAY,
+    MULTIPLIER,
+    PER_DAY,
+    PER_WEEK,
+    SESSIONS,
+    STUDENTS,
+    RuleSet,
+)
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;,\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -72,7 +83,9 @@ class Travel(Row):
     from_site: Id = Field(description="Site id the clinician leaves.")
     to_site: Id = Field(description="Site id the clinician goes to.")
     minutes: int = Field(
-        ge=0, description="Travel minutes; symmetric unless both directions are given."
+        ge=0,
+        le=MINUTES_A_DAY,
+        description="Travel minutes; symmetric unless both directions are given.",
     )
 
 
@@ -90,29 +103,41 @@ class Clinician(Row):
     teacher: bool = Field(
         False, description="Qualified clinical teacher (may take teaching sessions)."
     )
-    max_per_day: int | None = Field(None, ge=0, description="Personal limit of sessions per day.")
-    max_per_week: int | None = Field(None, ge=0, description="Personal limit of sessions per week.")
-    max_weekends: int | None = Field(None, ge=0, description="Personal limit of worked weekends.")
+    max_per_day: int | None = Field(
+        None, ge=0, le=PER_DAY, description="Personal limit of sessions per day."
+    )
+    max_per_week: int | None = Field(
+        None, ge=0, le=PER_WEEK, description="Personal limit of sessions per week."
+    )
+    max_weekends: int | None = Field(
+        None, ge=0, le=DAYS, description="Personal limit of worked weekends."
+    )
     min_minutes: int | None = Field(
-        None, ge=0, description="Minutes to work at least, over the horizon."
+        None, ge=0, le=MINUTES, description="Minutes to work at least, over the horizon."
     )
     max_minutes: int | None = Field(
-        None, ge=0, description="Minutes to work at most, over the horizon."
+        None, ge=0, le=MINUTES, description="Minutes to work at most, over the horizon."
     )
-    max_consecutive_days: int | None = Field(None, ge=1, description="Longest run of worked days.")
-    min_consecutive_days: int | None = Field(None, ge=1, description="Shortest run of worked days.")
+    max_consecutive_days: int | None = Field(
+        None, ge=1, le=DAYS, description="Longest run of worked days."
+    )
+    min_consecutive_days: int | None = Field(
+        None, ge=1, le=DAYS, description="Shortest run of worked days."
+    )
     min_consecutive_days_off: int | None = Field(
-        None, ge=1, description="Shortest run of days off."
+        None, ge=1, le=DAYS, description="Shortest run of days off."
     )
     worked_before: int | None = Field(
         None,
         ge=1,
+        le=DAYS,
         description="Days worked in a row up to the day before the horizon (the day before "
         "them off); read by the sequence rules with outside: history.",
     )
     off_before: int | None = Field(
         None,
         ge=1,
+        le=DAYS,
         description="Days off in a row up to the day before the horizon (the day before them "
         "worked); read by the sequence rules with outside: history.",
     )
@@ -149,9 +174,15 @@ class Allocation(Row):
         description="sessions: session counts; share: percent (0-100) of the clinician's "
         "sessions in the period."
     )
-    target: int | None = Field(None, ge=0, description="Target (soft rule allocation_target).")
-    min: int | None = Field(None, ge=0, description="Hard lower bound (rule allocation_bounds).")
-    max: int | None = Field(None, ge=0, description="Hard upper bound (rule allocation_bounds).")
+    target: int | None = Field(
+        None, ge=0, le=SESSIONS, description="Target (soft rule allocation_target)."
+    )
+    min: int | None = Field(
+        None, ge=0, le=SESSIONS, description="Hard lower bound (rule allocation_bounds)."
+    )
+    max: int | None = Field(
+        None, ge=0, le=SESSIONS, description="Hard upper bound (rule allocation_bounds)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Allocation:
@@ -180,13 +211,17 @@ class Session(Row):
     end: dt.time = Field(description="End time (HH:MM), after start on the same day.")
     activity: Id = Field(description="clinical, teaching, research, or another named kind.")
     specialty: Id | None = Field(None, description="Specialty needed; blank: any specialty.")
-    priority: int = Field(1, ge=1, description="Multiplies this session's cover penalties.")
+    priority: int = Field(
+        1, ge=1, le=MULTIPLIER, description="Multiplies this session's cover penalties."
+    )
     series: Id | None = Field(
         None, description="Recurring clinic id; a series wants the same people."
     )
-    students: int | None = Field(None, ge=0, description="Students taught (teaching sessions).")
+    students: int | None = Field(
+        None, ge=0, le=STUDENTS, description="Students taught (teaching sessions)."
+    )
     students_per_teacher: int | None = Field(
-        None, ge=1, description="Students one teacher may take."
+        None, ge=1, le=STUDENTS, description="Students one teacher may take."
     )
 
     @model_validator(mode="after")
@@ -207,18 +242,24 @@ class Session(Row):
 class Need(Row):
     session: Id = Field(description="Session id.")
     role: Id = Field(description="Role needed.")
-    min: int = Field(0, ge=0, description="Minimum headcount (rule cover_min).")
+    min: int = Field(0, ge=0, le=HEADCOUNT, description="Minimum headcount (rule cover_min).")
     preferred: int | None = Field(
-        None, ge=0, description="Preferred headcount; blank: the minimum."
+        None, ge=0, le=HEADCOUNT, description="Preferred headcount; blank: the minimum."
     )
-    max: int | None = Field(None, ge=0, description="Maximum headcount; blank: the preferred.")
+    max: int | None = Field(
+        None, ge=0, le=HEADCOUNT, description="Maximum headcount; blank: the preferred."
+    )
     under_weight: int | None = Field(
         None,
         ge=0,
+        le=MULTIPLIER,
         description="Multiplies cover_preferred per missing person; blank: the session's priority.",
     )
     over_weight: int | None = Field(
-        None, ge=0, description="Multiplies cover_over_preferred per extra person; blank: 1."
+        None,
+        ge=0,
+        le=MULTIPLIER,
+        description="Multiplies cover_over_preferred per extra person; blank: 1.",
     )
 
     @model_validator(mode="after")
@@ -291,7 +332,7 @@ class Request(Row):
     kind: Literal["want", "avoid"] = Field(
         description="want: penalty if none matches; avoid: per match."
     )
-    weight: int = Field(ge=0, description="Penalty weight of this request.")
+    weight: int = Field(ge=0, le=MULTIPLIER, description="Penalty weight of this request.")
     session: Id | None = Field(None, description="Match this session only.")
     date: dt.date | None = Field(None, description="Match sessions on this date.")
     period: Period | None = Field(
@@ -584,11 +625,48 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
             yield _unknown("requests", i, "session", r.session, sess_ids, "session")
         if r.site is not None and r.site not in site_ids:
             yield _unknown("requests", i, "site", r.site, site_ids, "site")
-        if r.date is not None and not horizon.start <= r.date <= horizon.end:
-            yield Problem(
-                "requests",
-                i,
-                "date",
-                r.date.isoformat(),
-                f"date outside the horizon {horizon.start} to {horizon.end}",
+
+
+def notices(inst: Instance) -> list[Problem]:
+    """What is valid but surely not meant, to be shown as warnings: leave that ends before the
+    horizon or starts after it, and requests that match no session of the horizon (a date
+    outside it, say). Neither changes the roster."""
+    out: list[Problem] = []
+    horizon = inst.rules.horizon
+    first = dt.datetime.combine(horizon.start, dt.time())
+    after = dt.datetime.combine(horizon.end + dt.timedelta(days=1), dt.time())
+    span = f"the horizon {horizon.start} to {horizon.end}"
+    for i, u in enumerate(inst.unavailability):
+        if u.end <= first or u.start >= after:
+            out.append(
+                Problem(
+                    "unavailability",
+                    i,
+                    None,
+                    None,
+                    f"this leave is entirely outside {span}; it changes nothing",
+                )
             )
+    by_date: dict[dt.date, list[Session]] = defaultdict(list)
+    for s in inst.sessions:
+        by_date[s.date].append(s)
+    for i, r in enumerate(inst.requests):
+        if r.session is not None:
+            found = inst.session_by_id.get(r.session)
+            candidates: Sequence[Session] = [] if found is None else [found]
+        else:
+            candidates = inst.sessions if r.date is None else by_date.get(r.date, [])
+        if not any(inst.matches(r, s) for s in candidates):
+            outside = r.date is not None and not horizon.start <= r.date <= horizon.end
+            out.append(
+                Problem(
+                    "requests",
+                    i,
+                    "date" if outside else None,
+                    r.date.isoformat() if outside and r.date is not None else None,
+                    f"this request's date is outside {span}; it changes nothing"
+                    if outside
+                    else "this request matches no session of the horizon; it changes nothing",
+                )
+            )
+    return out
