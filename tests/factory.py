@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import itertools
+from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import assume
 from hypothesis import strategies as st
 
 from roster.app.compile import build_problem
 from roster.domain.check import check_roster
 from roster.domain.io import parse_rules
-from roster.domain.tables import Instance
+from roster.domain.tables import ROW_MODELS, Instance
 from solver.model.problem import ProblemData
 from solver.search.polish import applies
 
@@ -98,6 +101,34 @@ def make(
             **tables,
         }
     )
+
+
+def write_tables(folder: Path, inst: Instance) -> Path:
+    """An instance as a folder of CSV files and rules.yaml, as an office would write it."""
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, tuple):
+            return ";".join(value)
+        if isinstance(value, dt.time):
+            return f"{value:%H:%M}"
+        if isinstance(value, dt.datetime):
+            return value.isoformat(sep=" ", timespec="minutes")
+        if isinstance(value, bool):
+            return str(value).lower()
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, model in ROW_MODELS.items():
+        with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(list(model.model_fields))
+            for row in getattr(inst, table):
+                writer.writerow([text(getattr(row, c)) for c in model.model_fields])
+    rules = inst.rules.model_dump(mode="json", exclude_none=True)
+    (folder / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False), encoding="utf-8")
+    return folder
 
 
 def stall_instance() -> Instance:

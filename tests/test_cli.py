@@ -207,7 +207,10 @@ def test_solve_exits_3_and_names_the_session_when_cover_cannot_be_met(tmp_path: 
     assert result.exit_code == 3
     no_crash(result)
     lines = result.output.splitlines()
-    assert "  TUE-AM-HKU: needs 2 doctor, 1 eligible, 1 of them available" in lines
+    assert (
+        "  Tue 8 Dec 09:00-12:00, HKU Li Ka Shing Faculty of Medicine teaching (TUE-AM-HKU) needs "
+        "2 doctors, but only 1 is eligible and 1 of them available"
+    ) in lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["week"]
 
 
@@ -361,7 +364,8 @@ def test_the_format_page_shows_this_files_output() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for line in [
         "2 hard violations; objective 19",
-        "  TUE-AM-HKU: needs 2 doctor, 1 eligible, 1 of them available",
+        "  Tue 8 Dec 09:00-12:00, HKU Li Ka Shing Faculty of Medicine teaching (TUE-AM-HKU) needs "
+        "2 doctors, but only 1 is eligible and 1 of them available",
         f"error: needs.csv, row 2, column 'min': {NOT_INT} (value: 'x')",
     ]:
         assert f"\n{line}\n" in text

@@ -188,11 +188,12 @@ def test_repair_freezes_the_past_and_honours_max_changes(tmp_path: Path) -> None
     assert capped.result.status.value == "INFEASIBLE"
     # why: Monday needs a doctor, A is away, and the cap allows one change where two are needed
     assert capped.why == (
-        "Dr A is unavailable Mon 7 Dec 00:00 to Tue 8 Dec 00:00",
-        "Mon 7 Dec 09:00-13:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) needs at "
-        "least 1 doctor; eligible: Dr A, Dr B, Dr C; of them unavailable: Dr A (Mon 7 Dec 00:00 to "
-        "Tue 8 Dec 00:00)",
-        "the repair changes no more assignments than --max-changes allows",
+        "These 3 requirements cannot all hold; drop any one of them and the rest can:",
+        "  1. Dr A is unavailable Mon 7 Dec 00:00 to Tue 8 Dec 00:00",
+        "  2. Mon 7 Dec 09:00-13:00, Hong Kong Sanatorium & Hospital cardiology clinical (S1) "
+        "needs at least 1 doctor; eligible: Dr A, Dr B, Dr C; of them unavailable: Dr A, Mon 7 Dec "
+        "00:00 to Tue 8 Dec 00:00",
+        "  3. the repair changes no more assignments than --max-changes allows",
     )
     free = repair(
         before,

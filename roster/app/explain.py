@@ -1,4 +1,5 @@
-"""Infeasibility in a person's terms: cheap supply checks, then the minimal conflicting set."""
+"""Infeasibility in a person's terms: cheap supply checks, then the conflicts, each a minimal set
+of requirements that cannot hold together."""
 
 from __future__ import annotations
 
@@ -8,9 +9,17 @@ from dataclasses import dataclass
 
 from roster.app.compile import build_problem
 from roster.domain.check import CheckReport, check_roster
-from roster.domain.tables import Instance, Session
+from roster.domain.explain_words import (
+    Concern,
+    count,
+    role_words,
+    sentence,
+    session_words,
+    why_nobody,
+)
+from roster.domain.tables import Clinician, Instance, Session
 from solver.diagnose.conflicts import Explanation, Group, explain, solve_relaxed
-from solver.diagnose.gaps import cover_gaps
+from solver.diagnose.gaps import CoverGap, cover_gaps
 from solver.engine.params import SolveParams
 from solver.model.build import Customize
 from solver.model.problem import ProblemData
@@ -20,7 +29,13 @@ from solver.model.problem import ProblemData
 class Diagnosis:
     cheap: tuple[str, ...]  # supply against demand, found without solving
     explanation: Explanation
-    sentences: tuple[str, ...]  # one per group of the minimal set
+    # one sentence per group, conflict by conflict (disjoint minimal sets, see solver.diagnose)
+    conflicts: tuple[tuple[str, ...], ...]
+
+    @property
+    def sentences(self) -> tuple[str, ...]:
+        """Every conflict's sentences, in order."""
+        return tuple(line for conflict in self.conflicts for line in conflict)
 
 
 @dataclass(frozen=True)
@@ -30,41 +45,12 @@ class Relaxed:
     check: CheckReport | None  # what the least bad roster breaks, by the independent checker
 
 
-def _when(s: Session) -> str:
-    return f"{s.date:%a %-d %b} {s.start:%H:%M}-{s.end:%H:%M}"
-
-
-def _session_words(inst: Instance, s: Session) -> str:
-    site = inst.site_by_id[s.site].name
-    what = " ".join(x for x in (s.specialty, s.activity) if x)
-    return f"{_when(s)}, {site} {what} ({s.id})"
-
-
-def _names(inst: Instance, ids: list[str]) -> str:
-    return ", ".join(f"{inst.clinician_by_id[c].name}" for c in ids) or "nobody"
-
-
-def _absences(inst: Instance, clinician: str, s: Session | None = None) -> list[str]:
-    out = []
-    for u in inst.unavailability:
-        if u.clinician == clinician and (s is None or (u.start < s.end_at and s.start_at < u.end)):
-            reason = f" ({u.reason})" if u.reason else ""
-            out.append(f"{u.start:%a %-d %b %H:%M} to {u.end:%a %-d %b %H:%M}{reason}")
-    return out
-
-
 def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
     """Demand no solve is needed to see: cover minimums and allocation minimums beyond supply."""
     out = []
     cover_min = inst.rules.rules.cover_min
     if cover_min is not None and cover_min.hard:
-        for gap in cover_gaps(problem):
-            short = inst.session_by_id[gap.session]
-            out.append(
-                f"{_session_words(inst, short)} needs {gap.minimum} {gap.role}, but only "
-                f"{gap.eligible} "
-                f"are eligible and {gap.available} of them available"
-            )
+        out += [gap_words(inst, gap) for gap in cover_gaps(problem)]
     bounds = inst.rules.rules.allocation_bounds
     if bounds is not None and bounds.hard:
         open_to: dict[str, list[Session]] = defaultdict(list)
@@ -89,106 +75,120 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                         f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} "
-                        f"{a.activity} "
-                        f"sessions {when}, but only {n} are open to them"
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least "
+                        f"{count(a.min, a.activity + ' session')} {when}, but only {n} "
+                        f"{'is' if n == 1 else 'are'} open to them"
                     )
     return out
 
 
-def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
-    """One group of hard requirements in plain words."""
-    rules = inst.rules.rules
-    if group.session >= 0:
-        s = inst.session_by_id[problem.sessions[group.session].id]
-        eligible = [problem.clinicians[c].id for c, si in problem.eligible if si == group.session]
-        index = {cl.id: i for i, cl in enumerate(problem.clinicians)}
-        away = [c for c in eligible if (index[c], group.session) in problem.unavailable]
-        detail = f"; eligible: {_names(inst, eligible)}"
-        if away:
-            detail += "; of them unavailable: " + "; ".join(
-                f"{inst.clinician_by_id[c].name} ({', '.join(_absences(inst, c, s))})" for c in away
-            )
-        needs = inst.needs_by_session.get(s.id, ())
-        if group.kind == "cover_min":
-            wanted = ", ".join(f"{n.min} {n.role}" for n in needs if n.min)
-            return f"{_session_words(inst, s)} needs at least {wanted}{detail}"
-        if group.kind == "cover_max":
-            return f"{_session_words(inst, s)} may have at most " + ", ".join(
-                f"{n.most} {n.role}" for n in needs
-            )
-        if group.kind == "teaching_ratio":
-            return (
-                f"{_session_words(inst, s)} teaches {s.students} students, at most "
-                f"{s.students_per_teacher} "
-                f"per teacher{detail}"
-            )
-        return f"{group.kind} for {_session_words(inst, s)}"
-    if group.clinician >= 0:
-        c = inst.clinician_by_id[problem.clinicians[group.clinician].id]
-        week = (
-            ""
-            if group.week < 0
-            else " in the week of "
-            f"{inst.rules.horizon.start + dt.timedelta(days=7 * group.week):%a %-d %b}"
-        )
-        if group.kind == "published":
-            return f"{c.name}'s assignments before the repair's start stay as published{week}"
-        if group.kind == "availability":
-            return f"{c.name} is unavailable " + "; ".join(_absences(inst, c.id))
-        if group.kind == "no_overlap":
-            return f"{c.name} cannot be in two places at once, counting travel between sites{week}"
-        if group.kind == "max_per_day":
-            limit = (
-                c.max_per_day
-                if c.max_per_day is not None
-                else getattr(rules.max_per_day, "default", None)
-            )
-            return f"{c.name} works at most {limit} sessions a day{week}"
-        if group.kind == "max_per_week":
-            limit = (
-                c.max_per_week
-                if c.max_per_week is not None
-                else getattr(rules.max_per_week, "default", None)
-            )
-            return f"{c.name} works at most {limit} sessions a week{week}"
-        if group.kind == "rest_after_evening":
-            rest = getattr(rules.rest_after_evening, "rest_minutes", 0)
-            return (
-                f"{c.name} needs {rest // 60} h {rest % 60:02d} min of rest "
-                f"after an evening session{week}"
-            )
-        if group.kind == "allocation_bounds":
-            rows = [
-                a
-                for a in inst.allocations
-                if a.clinician == c.id and (a.min is not None or a.max is not None)
-            ]
-            parts = []
-            for a in rows:
-                unit = "%" if a.unit == "share" else " sessions"
-                rng = " to ".join(f"{v}{unit}" for v in (a.min, a.max) if v is not None)
-                word = "at least" if a.max is None else "at most" if a.min is None else "from"
-                parts.append(f"{a.activity} {word} {rng} per {a.period}")
-            return f"{c.name}'s time allocation: {'; '.join(parts)}{week}"
-        return f"{group.kind} for {c.name}{week}"
+def gap_words(inst: Instance, gap: CoverGap) -> str:
+    """A session that needs more of a role than are eligible and available, and why."""
+    s = inst.session_by_id[gap.session]
+    needs = f"{session_words(inst, s)} needs {count(gap.minimum, role_words(gap.role))}"
+    if gap.eligible == 0:
+        return f"{needs}, but no one is eligible: {why_nobody(inst, s, gap.role)}"
+    return (
+        f"{needs}, but only {gap.eligible} {'is' if gap.eligible == 1 else 'are'} eligible "
+        f"and {gap.available} of them available"
+    )
+
+
+def describe(
+    inst: Instance,
+    problem: ProblemData,
+    group: Group,
+    nobody: tuple[tuple[Session, str], ...] = (),
+) -> str:
+    """One group of hard requirements in plain words: its rule's sentence (dispatched by kind in
+    roster.domain.explain_words), or a repair's frozen past. ``nobody``: the needs no one is
+    eligible for, which a cover group about no session in particular stands for."""
+    clinician = (
+        inst.clinician_by_id[problem.clinicians[group.clinician].id]
+        if group.clinician >= 0
+        else None
+    )
+    week = group.week if group.week >= 0 else None
     if group.kind == "published":
-        return "the repair changes no more assignments than --max-changes allows"
-    return f"the {group.kind} rule"
+        if clinician is None:
+            return "the repair changes no more assignments than --max-changes allows"
+        first = inst.rules.horizon.start + dt.timedelta(days=7 * (week or 0))
+        when = "" if week is None else f" in the week of {first:%a %-d %b}"
+        return f"{clinician.name}'s assignments before the repair's start stay as published{when}"
+    session = inst.session_by_id[problem.sessions[group.session].id] if group.session >= 0 else None
+    eligible: dict[str, tuple[Clinician, ...]] = {}
+    unavailable: set[str] = set()
+    if session is not None:
+        for c, si in problem.eligible:
+            if si != group.session:
+                continue
+            who = inst.clinician_by_id[problem.clinicians[c].id]
+            eligible[who.role] = (*eligible.get(who.role, ()), who)
+            if (c, si) in problem.unavailable:
+                unavailable.add(who.id)
+    concern = Concern(
+        inst,
+        group.kind,
+        session=session,
+        clinician=clinician,
+        week=week,
+        sessions=tuple(inst.session_by_id[problem.sessions[i].id] for i in group.sessions),
+        eligible=eligible,
+        unavailable=frozenset(unavailable),
+        nobody=nobody if session is None and clinician is None else (),
+    )
+    return sentence(concern)
 
 
 def diagnose(
     inst: Instance, time_limit: float = 60.0, customize: Customize | None = None
 ) -> Diagnosis:
+    """The cheap checks, then the disjoint conflicts in words."""
     problem = build_problem(inst)
     cheap = cheap_checks(inst, problem)
     explanation = explain(problem, time_limit, customize)
-    sentences = tuple(describe(inst, problem, g) for g in explanation.groups)
-    return Diagnosis(tuple(cheap), explanation, sentences)
+    nobody = tuple(
+        (inst.session_by_id[gap.session], gap.role)
+        for gap in cover_gaps(problem)
+        if gap.eligible == 0
+    )
+    conflicts = tuple(
+        tuple(describe(inst, problem, g, nobody) for g in conflict)
+        for conflict in explanation.conflicts
+    )
+    return Diagnosis(tuple(cheap), explanation, conflicts)
+
+
+def conflict_lines(diagnosis: Diagnosis) -> list[str]:
+    """The conflicts as a person reads them: how many there are (each needs a fix of its own),
+    then each one's requirements, numbered. `roster explain` prints these, and so do `roster
+    solve` and `roster repair` when they end without a roster."""
+    ex = diagnosis.explanation
+    n = len(diagnosis.conflicts)
+    out: list[str] = []
+    if n > 1:
+        more = "" if ex.complete else " at least"
+        out.append(
+            f"There are{more} {n} separate conflicts: each needs a fix of its own, so fixing one "
+            "is not enough."
+        )
+    for k, sentences in enumerate(diagnosis.conflicts, 1):
+        if len(sentences) == 1:
+            text = "this requirement cannot hold, whatever else is dropped:"
+        else:
+            text = (
+                f"these {len(sentences)} requirements cannot all hold; drop any one of them and "
+                "the rest can:"
+            )
+        out.append(f"Conflict {k} of {n}: {text}" if n > 1 else text[0].upper() + text[1:])
+        out += [f"  {i}. {line}" for i, line in enumerate(sentences, 1)]
+    if not ex.complete:
+        out.append(f"More conflicts may remain once {'these are' if n > 1 else 'this is'} fixed.")
+    return out
 
 
 def relax(inst: Instance, diagnosis: Diagnosis, params: SolveParams) -> Relaxed:
-    """The least bad roster with the minimal set's hard rules turned into heavy penalties."""
+    """The least bad roster with every conflict's hard rules turned into heavy penalties."""
     problem = build_problem(inst)
     status, chosen = solve_relaxed(
         problem, diagnosis.explanation.groups, params.time_limit, params.workers, params.seed

@@ -20,7 +20,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from roster.app.compile import build_problem
-from roster.app.explain import diagnose
+from roster.app.explain import conflict_lines, diagnose
 from roster.domain.check import CheckReport, check_roster
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
@@ -60,7 +60,7 @@ class RepairOutcome:
     old_objective: int | None  # the published roster, scored by the checker on the old instance
     check: CheckReport | None  # the new roster, scored by the checker on the changed instance
     frozen_problems: tuple[str, ...] = ()  # frozen published assignments that no longer hold
-    why: tuple[str, ...] = ()  # when no repair exists: a minimal set of conflicting requirements
+    why: tuple[str, ...] = ()  # when no repair exists: the conflicts, as lines to print
 
     @property
     def n_changes(self) -> int:
@@ -103,7 +103,7 @@ def repair(
             return {}
 
         diagnosis = diagnose(after, min(60.0, params.time_limit), freeze)
-        return RepairOutcome(result, cancelled, old, None, why=diagnosis.sentences)
+        return RepairOutcome(result, cancelled, old, None, why=tuple(conflict_lines(diagnosis)))
     new = set(result.assignments)
     changes = [Change(c, s, "removed") for c, s in kept if (c, s) not in new]
     changes += [Change(c, s, "added") for c, s in sorted(new - set(kept))]

@@ -85,6 +85,7 @@ def solve(
     Example:
       roster solve data/samples/hksh-affiliation-week --out out/ --time-limit 30 --workers 2
     """
+    from roster.app.explain import gap_words
     from roster.app.solving import solve_instance, summary
     from roster.outputs.files import output_files
     from roster.outputs.progress import SolveDisplay
@@ -119,11 +120,7 @@ def solve(
             err=True,
         )
         for g in outcome.cover_gaps:
-            click.echo(
-                f"  {g.session}: needs {g.minimum} {g.role}, {g.eligible} eligible, "
-                f"{g.available} of them available",
-                err=True,
-            )
+            click.echo(f"  {gap_words(inst, g)}", err=True)
         click.echo(
             "No roster was written. Add clinicians or privileges, lower the minimum, or set "
             "rules.cover_min.hard=false to see the least bad roster.",
@@ -175,14 +172,13 @@ def solve(
 
 def _quick_explanation(inst: Instance, time_limit: float) -> None:
     """The minimal conflicting set, when it can be found in a few seconds."""
-    from roster.app.explain import diagnose
+    from roster.app.explain import conflict_lines, diagnose
 
     diagnosis = diagnose(inst, time_limit)
     if diagnosis.explanation.status != "INFEASIBLE":
         return
-    click.echo("These requirements cannot all hold (drop any one and the rest can):", err=True)
-    for i, line in enumerate(diagnosis.sentences, 1):
-        click.echo(f"  {i}. {line}", err=True)
+    for line in conflict_lines(diagnosis):
+        click.echo(line, err=True)
 
 
 @click.command()

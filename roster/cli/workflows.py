@@ -273,11 +273,8 @@ def repair(
             err=True,
         )
         if outcome.why:
-            click.echo(
-                "These requirements cannot all hold (drop any one and the rest can):", err=True
-            )
-            for i, line in enumerate(outcome.why, 1):
-                click.echo(f"  {i}. {line}", err=True)
+            for line in outcome.why:
+                click.echo(line, err=True)
             click.echo(
                 "A change file may relax a rule for the repair, e.g. "
                 "set: {rules.allocation_bounds.hard: false}.",
@@ -346,7 +343,7 @@ def explain(
     Example:
       roster explain my-week --relax --out out/least-bad
     """
-    from roster.app.explain import diagnose, relax
+    from roster.app.explain import conflict_lines, diagnose, relax
     from roster.app.solving import Outcome, summary
     from roster.outputs.files import output_files
     from solver.model.result import Result, SolveStatus
@@ -367,12 +364,9 @@ def explain(
     if ex.status != "INFEASIBLE":
         click.echo(f"No answer within {time_limit:g} s; try a longer --time-limit.", err=True)
         sys.exit(4)
-    click.echo(
-        f"These {len(ex.groups)} requirements cannot all hold; drop any one and the rest can "
-        f"({ex.solves} solves, {ex.seconds:.1f} s):"
-    )
-    for i, line in enumerate(diagnosis.sentences, 1):
-        click.echo(f"  {i}. {line}")
+    for line in conflict_lines(diagnosis):
+        click.echo(line)
+    click.echo(f"({ex.solves} solves, {ex.seconds:.1f} s)")
     if do_relax:
         params = engine
         relaxed = relax(inst, diagnosis, params)

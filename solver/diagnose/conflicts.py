@@ -1,10 +1,13 @@
-"""Why is it infeasible? A minimal set of hard-requirement groups that cannot hold together.
+"""Why is it infeasible? Minimal sets of hard-requirement groups that cannot hold together.
 
 Every constraint a hard rule adds is put in a group a person recognises: a session's cover, one
-clinician's rule in one week, one clinician's unavailability. Each group gets one switch (an
-assumption literal). CP-SAT names a set of switches it blames; a deletion pass then shrinks it to
-a minimal set: dropping any one group of it makes the rest feasible. This runs single-threaded and
-without the objective, as CP-SAT requires for assumptions.
+clinician's rule in one week, one clinician's unavailability, two sessions of one clinician that
+overlap. Each group gets one switch (an assumption literal). CP-SAT names a set of switches it
+blames; a deletion pass then shrinks it to a minimal set, a conflict: dropping any one group of it
+makes the rest of it feasible. With that conflict's groups switched off, the rest is solved again:
+when it is still infeasible there is another conflict, disjoint from the first, found the same
+way, and so on up to a limit. Each disjoint conflict needs a fix of its own. This runs
+single-threaded and without the objective, as CP-SAT requires for assumptions.
 
 Groups are found from the model itself: the constraints each hard rule's builder added, and the
 clinicians and sessions whose variables they use. The builders need not know about explanations.
@@ -34,14 +37,23 @@ class Group:
     clinician: int = -1  # -1: not about one clinician
     session: int = -1  # -1: not about one session
     week: int = -1
+    sessions: tuple[int, ...] = ()  # a rule of pairs (see RuleSpec.pairs): the sessions named
 
 
 @dataclass(frozen=True)
 class Explanation:
-    status: str  # INFEASIBLE (with a minimal set), FEASIBLE (nothing to explain), UNKNOWN
-    groups: tuple[Group, ...]
+    status: str  # INFEASIBLE (with its conflicts), FEASIBLE (nothing to explain), UNKNOWN
+    conflicts: tuple[tuple[Group, ...], ...]  # disjoint minimal sets, in the order found
     seconds: float
     solves: int
+    # every conflict was found: without their groups the rest holds (False when the limit on
+    # conflicts or the time ended the search first)
+    complete: bool = True
+
+    @property
+    def groups(self) -> tuple[Group, ...]:
+        """The groups of every conflict."""
+        return tuple(g for conflict in self.conflicts for g in conflict)
 
 
 @dataclass
@@ -64,7 +76,10 @@ def _group_of(
     if len(clinicians) == 1:
         weeks = sorted(problem.sessions[s].week for s in sessions)
         return Group(
-            kind, clinician=clinicians.pop(), week=weeks[0] if len(set(weeks)) == 1 else -1
+            kind,
+            clinician=clinicians.pop(),
+            week=weeks[0] if len(set(weeks)) == 1 else -1,
+            sessions=tuple(sorted(sessions)) if SPECS[kind].pairs else (),
         )
     return Group(kind)
 
@@ -142,8 +157,12 @@ def build_grouped(
     return out
 
 
-def _feasible(grouped: _GroupedModel, on: Iterable[Group], time_limit: float) -> bool | None:
-    """Feasible with exactly these groups switched on? None when the time ran out."""
+def _solve(
+    grouped: _GroupedModel, on: Iterable[Group], time_limit: float
+) -> tuple[bool | None, list[Group]]:
+    """Feasible with exactly these groups switched on (None: the time ran out), and when not,
+    the groups CP-SAT blames."""
+    on = list(on)
     model = grouped.model
     model.clear_assumptions()
     model.add_assumptions([grouped.switches[g] for g in on])
@@ -152,42 +171,60 @@ def _feasible(grouped: _GroupedModel, on: Iterable[Group], time_limit: float) ->
     solver.parameters.max_time_in_seconds = time_limit
     code = solver.solve(model)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return True
-    return False if code == cp_model.INFEASIBLE else None
+        return True, []
+    if code != cp_model.INFEASIBLE:
+        return None, []
+    by_index = {grouped.switches[g].index: g for g in on}
+    blamed = solver.sufficient_assumptions_for_infeasibility()
+    return False, sorted(by_index[i] for i in blamed if i in by_index)
+
+
+def _feasible(grouped: _GroupedModel, on: Iterable[Group], time_limit: float) -> bool | None:
+    """Feasible with exactly these groups switched on? None when the time ran out."""
+    return _solve(grouped, on, time_limit)[0]
 
 
 def explain(
-    problem: ProblemData, time_limit: float = 60.0, customize: Customize | None = None
+    problem: ProblemData,
+    time_limit: float = 60.0,
+    customize: Customize | None = None,
+    limit: int = 5,
 ) -> Explanation:
-    """A minimal infeasible set of groups (deletion filter over CP-SAT's own core)."""
+    """Up to ``limit`` disjoint minimal infeasible sets of groups, one after another: each found
+    by a deletion filter over CP-SAT's own core, among the groups the earlier ones left on."""
     t0 = time.perf_counter()
     grouped = build_grouped(problem, customize=customize)
     grouped.model.clear_objective()  # type: ignore[no-untyped-call]
-    groups = sorted(grouped.switches)
-    model = grouped.model
-    model.add_assumptions([grouped.switches[g] for g in groups])
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = time_limit
-    code = solver.solve(model)
+
+    def left() -> float:
+        return max(1.0, time_limit - (time.perf_counter() - t0))
+
+    on = sorted(grouped.switches)
+    feasible, core = _solve(grouped, on, time_limit)
     solves = 1
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Explanation("FEASIBLE", (), time.perf_counter() - t0, solves)
-    if code != cp_model.INFEASIBLE:
-        return Explanation("UNKNOWN", (), time.perf_counter() - t0, solves)
-    by_index = {grouped.switches[g].index: g for g in groups}
-    core = sorted(
-        by_index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in by_index
-    )
-    # Deletion pass: drop each group in turn; keep it out when the rest is still infeasible.
-    needed = list(core)
-    for group in list(core):
-        trial = [g for g in needed if g != group]
-        remaining = max(1.0, time_limit - (time.perf_counter() - t0))
+    if feasible is not False:
+        status = "FEASIBLE" if feasible else "UNKNOWN"
+        return Explanation(status, (), time.perf_counter() - t0, solves)
+    conflicts: list[tuple[Group, ...]] = []
+    complete = False
+    while True:
+        # Deletion pass: drop each group in turn; keep it out when the rest is still infeasible.
+        needed = list(core)
+        for group in core:
+            trial = [g for g in needed if g != group]
+            solves += 1
+            if _solve(grouped, trial, left())[0] is False:
+                needed = trial
+        conflicts.append(tuple(needed))
+        if len(conflicts) >= limit or time.perf_counter() - t0 > time_limit:
+            break
+        on = [g for g in on if g not in needed]
         solves += 1
-        if _feasible(grouped, trial, remaining) is False:
-            needed = trial
-    return Explanation("INFEASIBLE", tuple(needed), time.perf_counter() - t0, solves)
+        feasible, core = _solve(grouped, on, left())
+        if feasible is not False:
+            complete = feasible is True
+            break
+    return Explanation("INFEASIBLE", tuple(conflicts), time.perf_counter() - t0, solves, complete)
 
 
 def solve_relaxed(

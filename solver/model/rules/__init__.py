@@ -60,17 +60,20 @@ class RuleSpec:
     # it asks a session for at least some headcount, which one clinician alone rarely gives: the
     # first pass treats it as soft when hard (the full model then keeps it)
     minimum: bool = False
+    # each of its hard constraints forbids a few sessions of one clinician together (two that
+    # overlap, an evening session and the next one too soon): an explanation names them
+    pairs: bool = False
 
 
 SPECS: dict[str, RuleSpec] = {
     "eligibility": RuleSpec(p.EligibilityParams, add_eligibility),
     "availability": RuleSpec(p.AvailabilityParams, add_availability),
-    "no_overlap": RuleSpec(p.NoOverlapParams, add_no_overlap),
+    "no_overlap": RuleSpec(p.NoOverlapParams, add_no_overlap, pairs=True),
     "cover_min": RuleSpec(p.CoverMinParams, add_cover_min, cover=cover_min_pieces, minimum=True),
     "cover_max": RuleSpec(p.CoverMaxParams, add_cover_max, cover=cover_max_pieces),
     "max_per_day": RuleSpec(p.MaxPerDayParams, add_max_per_day),
     "max_per_week": RuleSpec(p.MaxPerWeekParams, add_max_per_week),
-    "rest_after_evening": RuleSpec(p.RestAfterEveningParams, add_rest_after_evening),
+    "rest_after_evening": RuleSpec(p.RestAfterEveningParams, add_rest_after_evening, pairs=True),
     "allocation_bounds": RuleSpec(p.AllocationBoundsParams, add_allocation_bounds),
     "teaching_ratio": RuleSpec(
         p.TeachingRatioParams, add_teaching_ratio, cover=teaching_ratio_pieces, minimum=True
