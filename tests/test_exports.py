@@ -441,6 +441,30 @@ def test_the_live_line_shows_elapsed_incumbent_bound_and_gap() -> None:
     assert "incumbent 20  bound 19  gap 5.00%  2 solutions" in text
 
 
+def test_the_display_shows_the_best_roster_whatever_stage_found_it() -> None:
+    # column generation reports bounds, then a roster; the polish a better one; CP-SAT's first
+    # roster costs more than the polish's and does not replace it as the incumbent
+    display = SolveDisplay(io.StringIO(), time_limit=60, live=True)
+    display.update(Progress(1.0, None, 500, "columns"))
+    display.update(Progress(2.0, None, 550, "columns"))
+    display.update(Progress(3.0, 700, 550, "columns"))
+    display.update(Progress(9.0, 640, 550, "polish"))
+    display.update(Progress(9.5, 650, 520, "cp-sat"))
+    console = Console(record=True, width=160, file=io.StringIO())
+    console.print(display)
+    assert "incumbent 640 (polish)  bound 550  gap 14.06%  3 solutions" in console.export_text()
+    stream = io.StringIO()
+    with SolveDisplay(stream, every=0.0) as plain:
+        plain.update(Progress(1.0, None, 500, "columns"))
+        plain.update(Progress(3.0, 700, 550, "columns"))
+        plain.update(Progress(9.5, 650, 520, "cp-sat"))
+    assert stream.getvalue().splitlines() == [
+        "     1.00 s  objective -  bound 500",
+        "     3.00 s  objective 700  bound 550  gap 21.43%  (columns)",
+        "     9.50 s  objective 650  bound 550  gap 15.38%",
+    ]
+
+
 def test_the_live_display_writes_to_its_stream() -> None:
     stream = io.StringIO()
     with SolveDisplay(stream, time_limit=10, live=True) as display:

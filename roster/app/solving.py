@@ -14,6 +14,7 @@ from solver.diagnose.gaps import CoverGap, cover_gaps
 from solver.engine.params import SolveParams
 from solver.engine.solve import solve
 from solver.model.result import Progress, Result, SolveStatus
+from solver.model.stop import Stop
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,10 @@ def solve_instance(
     params: SolveParams,
     hint: Iterable[tuple[str, str]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    stop: Stop | None = None,
 ) -> Outcome:
-    """Compile, run the cheap cover check, solve, and have the checker re-score the roster."""
+    """Compile, run the cheap cover check, solve, and have the checker re-score the roster.
+    ``stop``, once set, ends the solve with the best roster found so far (solver.engine.solve)."""
     t0 = dt.datetime.now()
     problem = build_problem(instance)
     compile_seconds = (dt.datetime.now() - t0).total_seconds()
@@ -39,7 +42,7 @@ def solve_instance(
     if gaps:
         empty = Result(SolveStatus.INFEASIBLE, (), None, None, {}, compile_seconds, 0.0)
         return Outcome(empty, gaps, None, compile_seconds)
-    result = solve(problem, params, hint=hint, on_progress=on_progress)
+    result = solve(problem, params, hint=hint, on_progress=on_progress, stop=stop)
     report = check_roster(instance, result.assignments) if result.status.has_solution else None
     if report is not None and result.objective is None:
         # the model with the roster pinned was not settled in time (a year-long instance): the
@@ -55,7 +58,9 @@ def summary(
 ) -> dict[str, Any]:
     r = outcome.result
     return {
-        "status": r.status.value,
+        # a roster from a solve stopped from outside (Ctrl-C) is INTERRUPTED: the best found
+        "status": "INTERRUPTED" if r.interrupted else r.status.value,
+        "interrupted": r.interrupted,
         "objective": r.objective,
         "best_bound": r.best_bound,
         "gap": r.gap,

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from roster.app.solving import Outcome
 from roster.cli.common import (
     EXIT_INFEASIBLE,
+    EXIT_INTERRUPTED,
     EXIT_NO_SOLUTION,
     engine_options,
     fail_input,
@@ -21,10 +23,12 @@ from roster.cli.common import (
     writable,
     write,
 )
+from roster.cli.interrupt import run_beside, stopped_by_signals
 from roster.domain.io import InputError, OutputError, instance_hash, read_roster
 from roster.domain.rules import RULE_KINDS
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
+from solver.model.stop import Stop
 
 
 @click.command()
@@ -85,7 +89,6 @@ def solve(
     Example:
       roster solve data/samples/hksh-affiliation-week --out out/ --time-limit 30 --workers 2
     """
-    from roster.app.explain import gap_words
     from roster.app.solving import solve_instance, summary
     from roster.outputs.files import output_files
     from roster.outputs.progress import SolveDisplay
@@ -110,9 +113,55 @@ def solve(
 
     # live on a terminal, plain lines in logs; beside CP-SAT's own log (--log), plain lines too
     live = False if engine.log else None
-    with SolveDisplay(time_limit=time_limit, quiet=quiet or as_json, live=live) as display:
-        outcome = solve_instance(inst, params, hint=hint, on_progress=display.update)
+    stop = Stop()
+    with stopped_by_signals(stop, quiet=quiet or as_json):
+        with SolveDisplay(time_limit=time_limit, quiet=quiet or as_json, live=live) as display:
+            outcome = run_beside(
+                lambda: solve_instance(
+                    inst, params, hint=hint, on_progress=display.update, stop=stop
+                )
+            )
+        result = outcome.result
+        if result.interrupted:
+            # Ctrl-C or SIGTERM: the best roster so far, written all at once (a second signal
+            # while it is written ends the process and leaves the folder as it was)
+            if not result.status.has_solution:
+                click.echo(
+                    "Interrupted before any roster was found; nothing was written.", err=True
+                )
+                sys.exit(EXIT_INTERRUPTED)
+            data = summary(outcome, params, instance_hash(instance), inst)
+            data["settings"]["overrides"] = key_values(sets, "--set")
+            data["settings"]["hint"] = hint_path
+            write(out_dir, output_files(inst, outcome, data))
+            click.echo(
+                f"INTERRUPTED: the best roster found so far (objective {result.objective:,}) was "
+                f"written to {out_dir}.",
+                err=True,
+            )
+            sys.exit(EXIT_INTERRUPTED)
+    _written(inst, instance, outcome, params, sets, hint_path, out_dir, as_json, say)
+
+
+def _written(
+    inst: Instance,
+    instance: str,
+    outcome: Outcome,
+    params: SolveParams,
+    sets: tuple[str, ...],
+    hint_path: str | None,
+    out_dir: str,
+    as_json: bool,
+    say: Callable[[str], None],
+) -> None:
+    """What `roster solve` does with an outcome that was not interrupted: explain a failure
+    (exit 3 or 4), or write the roster and print its summary."""
+    from roster.app.explain import gap_words
+    from roster.app.solving import summary
+    from roster.outputs.files import output_files
+
     result = outcome.result
+    time_limit = params.time_limit
     if outcome.cover_gaps:
         click.echo(
             "The hard rules cannot all hold: these sessions need more clinicians than are eligible "

@@ -1,10 +1,11 @@
-"""What `roster solve` shows while CP-SAT searches: elapsed time, incumbent, bound and gap.
+"""What `roster solve` shows while it searches: elapsed time, incumbent, bound and gap.
 
-On a terminal the display is one live line (rich) that ticks every quarter of a second and is
-updated by each improving solution; anywhere else (CI, a log file, a pipe) it prints plain lines:
-the first solution, then at most one a second, and the last one, so logs stay readable.
-Everything goes to stderr, leaving stdout to ``--json``. The solver calls
-:meth:`SolveDisplay.update` from its own thread.
+The incumbent is the best roster any stage has found (CP-SAT, column generation, the first pass
+or the polish), the bound the best any stage has proven. On a terminal the display is one live
+line (rich) that ticks every quarter of a second and is updated by each report; anywhere else
+(CI, a log file, a pipe) it prints plain lines: the first report, then at most one a second, and
+the last one, so logs stay readable. Everything goes to stderr, leaving stdout to ``--json``. The
+engine calls :meth:`SolveDisplay.update` from its own threads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, TextIO
 
@@ -23,7 +25,8 @@ from rich.text import Text
 
 
 class ProgressEvent(Protocol):
-    """What the solver reports with each improving solution (``solver.model.result.Progress``)."""
+    """What the engine reports with each roster or bound it finds
+    (``solver.model.result.Progress``)."""
 
     @property
     def seconds(self) -> float: ...
@@ -34,6 +37,19 @@ class ProgressEvent(Protocol):
     @property
     def bound(self) -> float | None: ...
 
+    @property
+    def stage(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Best:
+    """The display's state after an event: the best roster and bound so far."""
+
+    seconds: float
+    objective: float | None
+    bound: float | None
+    stage: str
+
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     """(objective - bound) / max(1, |objective|), as in the summary; None until both are known."""
@@ -42,13 +58,14 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, objective - bound) / max(1.0, abs(objective))
 
 
-def plain_line(event: ProgressEvent) -> str:
-    """One line per improving solution, for logs."""
+def plain_line(event: ProgressEvent | Best) -> str:
+    """One line of progress, for logs; the stage that found the roster unless it is CP-SAT."""
     objective = "-" if event.objective is None else f"{event.objective:,.0f}"
     bound = "-" if event.bound is None else f"{event.bound:,.0f}"
     gap = relative_gap(event.objective, event.bound)
     tail = "" if gap is None else f"  gap {gap:.2%}"
-    return f"  {event.seconds:7.2f} s  objective {objective}  bound {bound}{tail}"
+    by = "" if event.stage == "cp-sat" else f"  ({event.stage})"
+    return f"  {event.seconds:7.2f} s  objective {objective}  bound {bound}{tail}{by}"
 
 
 class SolveDisplay:
@@ -74,12 +91,13 @@ class SolveDisplay:
         self.solutions = 0
         self.objective: float | None = None
         self.bound: float | None = None
+        self.stage = "cp-sat"  # who found the incumbent
         self._start = time.monotonic()
         self._lock = threading.Lock()
         self._live: Live | None = None
         self.every = every  # plain lines: at most one per `every` seconds, and the last one
         self._printed_at: float | None = None
-        self._pending: ProgressEvent | None = None
+        self._pending: Best | None = None
 
     # --- the context ---------------------------------------------------------------------------
 
@@ -106,10 +124,16 @@ class SolveDisplay:
     # --- what the solver calls -----------------------------------------------------------------
 
     def update(self, event: ProgressEvent) -> None:
+        """A roster or a bound from any stage: the incumbent is the best roster so far, the
+        bound the best bound."""
         with self._lock:
-            self.solutions += 1
-            self.objective = event.objective
-            self.bound = event.bound
+            if event.objective is not None:
+                self.solutions += 1
+                if self.objective is None or event.objective < self.objective:
+                    self.objective, self.stage = event.objective, event.stage
+            if event.bound is not None and (self.bound is None or event.bound > self.bound):
+                self.bound = event.bound
+            state = Best(event.seconds, self.objective, self.bound, self.stage)
         if self.quiet:
             return
         if self._live is not None:
@@ -117,13 +141,13 @@ class SolveDisplay:
         elif not self.live:
             with self._lock:
                 due = self._printed_at is None or event.seconds - self._printed_at >= self.every
-                self._pending = None if due else event
+                self._pending = None if due else state
             if due:
-                self._print(event)
+                self._print(state)
 
     __call__ = update
 
-    def _print(self, event: ProgressEvent) -> None:
+    def _print(self, event: Best) -> None:
         self._printed_at = event.seconds
         self._pending = None
         print(plain_line(event), file=self.stream, flush=True)
@@ -137,6 +161,7 @@ class SolveDisplay:
     def __rich__(self) -> RenderableType:
         with self._lock:
             objective, bound, solutions = self.objective, self.bound, self.solutions
+            stage = self.stage
         elapsed = self.elapsed
         gap = relative_gap(objective, bound)
         row = Table.grid(padding=(0, 2))
@@ -149,7 +174,10 @@ class SolveDisplay:
                 )
             )
         cells += [
-            Text(f"incumbent {'-' if objective is None else f'{objective:,.0f}'}"),
+            Text(
+                f"incumbent {'-' if objective is None else f'{objective:,.0f}'}"
+                + ("" if objective is None or stage == "cp-sat" else f" ({stage})")
+            ),
             Text(f"bound {'-' if bound is None else f'{bound:,.0f}'}"),
             Text(
                 f"gap {'-' if gap is None else f'{gap:.2%}'}",

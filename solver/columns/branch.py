@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -69,9 +70,9 @@ def search(
     Leaves the master's columns barred by the last node's decisions: call ``master.allow({})``
     before using them."""
     everyone = list(range(master.problem.n_clinicians))
-    while time.perf_counter() < until:
+    while time.perf_counter() < until and not round_.stopped:
         stack: list[tuple[tuple[int, int, int], ...]] = [()]
-        while stack and time.perf_counter() < until:
+        while stack and time.perf_counter() < until and not round_.stopped:
             decisions = stack.pop()
             best.nodes += 1
             cutoff = min(aim, best.to_beat - 1) + EPSILON
@@ -153,6 +154,7 @@ def best_choice(
     seed: int,
     gap: Callable[[int, Column, int], float],
     bound: float,
+    stop: threading.Event | None = None,
 ) -> None:
     """The MIP over the columns in the master, for a roster cheaper than ``best.to_beat`` by a
     whole point; improves ``best`` in place. A roster costs at least ``bound`` plus the ``gap``
@@ -171,7 +173,7 @@ def best_choice(
     if least is None:
         return  # no bound: no levels (the generation gives none then)
     step, level = 0, -math.inf
-    while time.perf_counter() < until:
+    while time.perf_counter() < until and not (stop is not None and stop.is_set()):
         following = min(least + step, math.ceil(best.to_beat - EPSILON) - 1)
         if following <= level:
             return  # the level a point below the roster to beat was looked at
@@ -189,6 +191,7 @@ def best_choice(
             workers,
             seed,
             cutoff=level,
+            stop=stop,
         )
         if found is not None:  # at most the level, so below the roster to beat
             best.choice = [where[c][i] for c, i in enumerate(found[0])]

@@ -8,10 +8,13 @@ cutoff can be given, so that only a choice at or below it is looked for."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import highspy
 import numpy as np
+from highspy._core import cb
 
 from solver.columns.master import Column
 
@@ -24,6 +27,7 @@ def best_columns(
     threads: int = 2,
     seed: int = 0,
     cutoff: float | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[list[int], float, bool] | None:
     """Pick one column per clinician: ``columns[c]`` lists c's (sessions, own cost); a column of
     c adds one to the count rows (s, roles[c]) and (s, -1) of each of its sessions s; ``pieces``
@@ -31,7 +35,7 @@ def best_columns(
     below, else weight * max(0, n - bound). ``cutoff``: only a choice of objective at most this.
 
     Returns the chosen indices, their objective and whether HiGHS proved them best, or None when
-    it found no choice in ``seconds``."""
+    it found no choice in ``seconds`` (or before ``stop`` was set)."""
     # the C++ solver class itself: the Python wrapper's constructor prints HiGHS's banner on the
     # console before any option can turn its output off, and adds nothing used here
     h = highspy._Highs()  # type: ignore[attr-defined]
@@ -98,6 +102,14 @@ def best_columns(
         np.array(index, dtype=np.int32),
         np.array(value, dtype=float),
     )
+    if stop is not None:
+
+        def interrupt(kind: Any, message: str, out: Any, given: Any, user: Any) -> None:
+            if given is not None and stop.is_set():
+                given.user_interrupt = True
+
+        h.setCallback(interrupt, None)
+        h.startCallback(cb.HighsCallbackType.kCallbackMipInterrupt)
     h.run()
     info = h.getInfo()
     if info.primal_solution_status != highspy.SolutionStatus.kSolutionStatusFeasible:

@@ -24,6 +24,7 @@ better roster among more columns (solver.columns.branch).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,21 +60,30 @@ def generate(
     seed: int = 0,
     trace: Callable[[RoundTrace], None] | None = None,
     params: ColumnParams = ColumnParams(),
+    stop: threading.Event | None = None,
+    report: Callable[[float | None, float | None], None] | None = None,
 ) -> Generated:
     """Rounds of columns until none prices below zero, the LP's value stalls or ``root_until``
     (seconds from now), then the dive, hurried to end by ``dive_until``; when the dive ends
     sooner above the bound, a branch and price and the best choice among all the columns found
     (solver.columns.branch) until ``dive_until``. The bound holds whenever a round ended; the roster
     is given when it keeps the hard cover rules. ``trace`` is given each round of pricing as it
-    ends (scripts/bench_colgen.py --trace). Raises RuntimeError when the master's LP ends
-    unsolved."""
+    ends (scripts/bench_colgen.py --trace). ``stop``, set, ends the generation at once with the
+    bound so far and the support's roster, if it found one (solver.model.stop). Raises
+    RuntimeError when the master's LP ends unsolved. ``report`` is given each better bound
+    (None, bound) and each better roster (its objective in the master, None) as they come."""
+
+    def tell(objective: float | None, bound: float | None) -> None:
+        if report is not None:
+            report(objective, bound)
+
     start = time.perf_counter()
     slices = Slices(problem)
     pricers = [Pricer(problem, slices, c, params) for c in range(problem.n_clinicians)]
     master = MasterLP(problem, params)
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        round_ = Rounds(master, pricers, pool, seed, trace, start)
+        round_ = Rounds(master, pricers, pool, seed, trace, start, stop)
         everyone = list(range(problem.n_clinicians))
         # the prices of the best bound and each clinician's least priced cost at them
         proof: tuple[dict[tuple[int, int], float], dict[int, float]] = ({}, {})
@@ -98,12 +108,23 @@ def generate(
             if lagrangian > bound:
                 bound, center = lagrangian, prices
                 proof = (prices, dict(round_.lows))
+                if bound > 0:  # every penalty is at least 0: a bound below says nothing
+                    tell(None, whole(bound))
             values.append(master.solve())
             if time.perf_counter() - start > root_until or (
                 len(values) > params.stall
                 and values[-1 - params.stall] - values[-1] <= params.tail * abs(values[-1])
             ):
                 break  # out of time, or the LP's value no longer falls: the tail is long
+            if round_.stopped:
+                return Generated(
+                    whole(bound),
+                    None,
+                    None,
+                    round_.count,
+                    master.size(),
+                    time.perf_counter() - start,
+                )
             if not added:
                 if not smooth:
                     break  # no roster prices below zero at the LP's prices: the LP is solved
@@ -117,7 +138,7 @@ def generate(
         # the best roster of the LP's support (its pairs; none yet) and its objective
         found: frozenset[tuple[int, int]] | None = None
         below = math.inf
-        while len(master.fixed) < problem.n_clinicians:
+        while len(master.fixed) < problem.n_clinicians and not round_.stopped:
             now = time.perf_counter() - start
             free = [c for c in everyone if c not in master.fixed]
             taken = {c: master.taken(c) for c in free}
@@ -153,6 +174,7 @@ def generate(
                 began = time.perf_counter()
                 if support is None:
                     support = Support(problem, workers, seed, params)
+                    support.stop = stop
                 got = supported(
                     master,
                     pricers,
@@ -165,6 +187,7 @@ def generate(
                 )
                 if got is not None:
                     below, found = got
+                    tell(below, None)
                 if trace is not None:
                     trace(
                         RoundTrace(
@@ -179,8 +202,20 @@ def generate(
                             below if found is not None else math.nan,
                         )
                     )
+        if round_.stopped:
+            keeps = found is not None and below < params.hard_penalty / 2
+            return Generated(
+                whole(bound),
+                found if keeps else None,
+                below if keeps else None,
+                round_.count,
+                master.size(),
+                time.perf_counter() - start,
+            )
         choice = [master.fixed[c] for c in everyone]
         best = Best(score(master, choice), choice, beside=below)
+        if best.value < params.hard_penalty / 2:
+            tell(best.value, None)  # the dive's roster
         remaining = dive_until - (time.perf_counter() - start)
         if remaining > 1 and target is not None and target < best.to_beat:
             # the dive ended early: branch and price for more rosters near the best, between a
@@ -195,7 +230,9 @@ def generate(
                 return cost - sum(own(s) for s in column) - least[c]
 
             if best.to_beat == best.value:
-                best_choice(master, best, params.mip_first * remaining, workers, seed, gap, bound)
+                best_choice(
+                    master, best, params.mip_first * remaining, workers, seed, gap, bound, stop
+                )
             round_.phase = "search"
             search(
                 master,
@@ -209,7 +246,9 @@ def generate(
                 seed,
             )
             remaining = dive_until - (time.perf_counter() - start)
-            best_choice(master, best, remaining, workers, seed, gap, bound)
+            best_choice(master, best, remaining, workers, seed, gap, bound, stop)
+            if best.value < min(below, params.hard_penalty / 2):
+                tell(best.value, None)  # the search's best roster
         value = best.value
     roster = frozenset((c, s) for c in everyone for s in master.columns[c][best.choice[c]][0])
     if found is not None and below < value:

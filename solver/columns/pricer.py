@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable
 
@@ -12,10 +13,11 @@ from ortools.sat.python import cp_model
 from solver.columns.master import Column
 from solver.columns.params import ColumnParams
 from solver.model.build import build_model
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
 from solver.model.rules import without_cover
 from solver.model.slices import GroupSlice, Slices, sub_problem
+from solver.model.stop import solving
 
 
 class Pricer:
@@ -52,10 +54,10 @@ class Pricer:
                 domain[0], domain[1] = low, high
 
     def price(
-        self, price: Callable[[int], float], seed: int
+        self, price: Callable[[int], float], seed: int, stop: threading.Event | None = None
     ) -> tuple[list[tuple[Column, int]], float, bool]:
         """The rosters found (sessions, own cost), a lower bound of the least priced objective
-        and whether it is proven."""
+        and whether it is proven; ``stop``, set, ends the search (solver.model.stop)."""
         prices = [(round(-self.scale * price(s)), x) for s, x in self.xs]
         self.built.model.minimize(
             sum(self.scale * w * var for w, var in self.own) + sum(k * x for k, x in prices if k)
@@ -74,7 +76,7 @@ class Pricer:
 
         bound, code = -math.inf, cp_model.UNKNOWN
         for attempt in range(1 if self.with_lp else 0, 2):
-            solver = cp_model.CpSolver()
+            solver = new_solver()
             if attempt == 0:
                 # CP-SAT's default single search: fast on a four-week model, and the rosters it
                 # finds on its way are columns too
@@ -89,7 +91,8 @@ class Pricer:
                 solver.parameters.find_big_linear_overlap = False
                 solver.parameters.cp_model_probing_level = 0
                 solver.parameters.max_deterministic_time = self.limits[1]
-            code = solver.solve(self.built.model, _Found())
+            with solving(stop, solver):
+                code = solver.solve(self.built.model, _Found())
             # each price was rounded by at most half a unit of the scale; both bounds hold
             bound = max(bound, (solver.best_objective_bound - 0.5 * len(xs)) / self.scale)
             if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -43,10 +44,13 @@ class Rounds:
         seed: int,
         trace: Callable[[RoundTrace], None] | None = None,
         began: float | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         """``trace`` is given each round as it ends, its seconds counted from ``began``
-        (time.perf_counter(); None: now)."""
+        (time.perf_counter(); None: now). ``stop``, set, ends the pricing under way and prices
+        no more (solver.model.stop)."""
         self.master, self.pricers, self.pool, self.seed = master, pricers, pool, seed
+        self.stop = stop
         self.count = 0
         self.lows: dict[int, float] = {}  # the last round's least priced cost per clinician
         self.phase = "root"  # what the rounds are for: "root", "dive" or "search", for the trace
@@ -61,11 +65,14 @@ class Rounds:
         of each clinician's least priced cost (a lower bound) and whether a roster was found for
         each."""
         master = self.master
+        if self.stopped:
+            return 0, -math.inf, False
         self.count += 1
         asked = [master.price_of(c, prices or {}) for c in who]
         out = list(
             self.pool.map(
-                lambda k: self.pricers[who[k]].price(asked[k], self.seed), range(len(who))
+                lambda k: self.pricers[who[k]].price(asked[k], self.seed, self.stop),
+                range(len(who)),
             )
         )
         added, lows = 0, 0.0
@@ -92,3 +99,7 @@ class Rounds:
                 )
             )
         return added, lows, all(found for found, _, _ in out)
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()

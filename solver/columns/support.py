@@ -16,6 +16,7 @@ proves that.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
@@ -24,8 +25,9 @@ from solver.columns.master import EPSILON, MasterLP
 from solver.columns.params import ColumnParams
 from solver.columns.pricer import Pricer
 from solver.model.build import build_model
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
+from solver.model.stop import solving
 
 
 class Support:
@@ -55,6 +57,7 @@ class Support:
             pair: tuple(proto[var.index].domain) for pair, var in self.built.variables.x.items()
         }
         self.open = 0  # the assignments the last call left open
+        self.stop: threading.Event | None = None  # set: the search under way ends (model.stop)
 
     def __call__(
         self,
@@ -96,11 +99,12 @@ class Support:
                 low = high
             domain = proto.variables[var.index].domain
             domain[0], domain[1] = low, high
-        solver = cp_model.CpSolver()
+        solver = new_solver()
         configure(solver.parameters, time_limit=1e9, workers=self.workers, seed=self.seed)
         solver.parameters.max_deterministic_time = limit
         solver.parameters.max_time_in_seconds = max(0.1, min(seconds, 1e9))
-        code = solver.solve(model)
+        with solving(self.stop, solver):
+            code = solver.solve(model)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         x = self.built.variables.x

@@ -23,7 +23,7 @@ from functools import partial
 from ortools.sat.python import cp_model
 
 from solver.model.build import Customize
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
 from solver.model.rules import SPECS
 from solver.model.variables import Term, Variables, make_variables
@@ -166,7 +166,7 @@ def _solve(
     model = grouped.model
     model.clear_assumptions()
     model.add_assumptions([grouped.switches[g] for g in on])
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
     code = solver.solve(model)
@@ -237,7 +237,7 @@ def solve_relaxed(
 ) -> tuple[str, set[tuple[int, int]]]:
     """The least bad roster with these groups' hard rules as heavy penalties."""
     grouped = build_grouped(problem, relax=set(relax), penalty=penalty)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed)
     code = solver.solve(grouped.model)
     status = solver.status_name(code)

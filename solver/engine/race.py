@@ -18,6 +18,7 @@ from solver.engine.params import SolveParams
 from solver.model.build import build_model, solve_pinned
 from solver.model.problem import ProblemData
 from solver.model.result import Progress
+from solver.model.stop import solving
 from solver.search.firstpass import FirstSweep
 from solver.search.polish import polish
 
@@ -75,6 +76,9 @@ class Race:
         pinned, code = solve_pinned(built, self.roster(), self.params.workers, limit)
         best = min((e.objective for e in recorder.events if e.objective is not None), default=inf)
         self.won = code == cp_model.OPTIMAL and pinned.objective_value < best
+        if code == cp_model.OPTIMAL:
+            stage = "first pass" if self.polished is None else "polish"
+            recorder.report(pinned.objective_value, None, stage)
         return self.won
 
 
@@ -93,6 +97,7 @@ def first_try(
     share: float | None,
     beside: tuple[FirstSweep, float] | None = None,
     race: Race | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
     time left after its presolve without finding a roster (or is still presolving after twice
@@ -103,10 +108,11 @@ def first_try(
     beside the presolve and halted when it ends; with ``race``, beside the whole try, and CP-SAT
     is stopped when the pass's roster costs less than its own at the end of its share. Returns
     the status code, the best bound, and the seconds the presolve took (the whole try when it
-    never ended)."""
+    never ended). ``stop``, set, stops the try (solver.model.stop)."""
     start = time.perf_counter()
     if share is None:
-        code = solver.solve(model, recorder)
+        with solving(stop, solver):
+            code = solver.solve(model, recorder)
         return code, float(solver.best_objective_bound), time.perf_counter() - start
     presolved = threading.Event()
     finished = threading.Event()
@@ -134,7 +140,8 @@ def first_try(
         )
     watcher.start()
     try:
-        code = solver.solve(model, recorder)
+        with solving(stop, solver):
+            code = solver.solve(model, recorder)
     finally:
         finished.set()
         presolved.set()  # wakes a watcher still waiting for a presolve that ended the solve
@@ -171,18 +178,34 @@ def watch(
 
 
 class Recorder(cp_model.CpSolverSolutionCallback):
-    """Records each roster CP-SAT finds, and passes it on."""
+    """Records each roster CP-SAT finds (``events``), and what every stage reports (``progress``:
+    CP-SAT's rosters, and the other stages' rosters and bounds), and passes each on."""
 
     def __init__(self, start: float, on_progress: Callable[[Progress], None] | None) -> None:
         super().__init__()
         self.start = start
         self.on_progress = on_progress
         self.events: list[Progress] = []
+        self.progress: list[Progress] = []
+        self.bound = -inf  # the best bound any stage has reported
+        self._lock = threading.Lock()
 
     def on_solution_callback(self) -> None:
-        event = Progress(
-            time.perf_counter() - self.start, self.objective_value, self.best_objective_bound
-        )
+        bound = max(self.bound, self.best_objective_bound)
+        event = Progress(time.perf_counter() - self.start, self.objective_value, bound)
         self.events.append(event)
+        self._pass_on(event)
+
+    def report(self, objective: float | None, bound: float | None, stage: str) -> None:
+        """A roster (its objective) or a bound found by another stage than CP-SAT."""
+        with self._lock:
+            if bound is not None:
+                self.bound = max(self.bound, bound)
+            known = None if self.bound == -inf else self.bound
+        self._pass_on(Progress(time.perf_counter() - self.start, objective, known, stage))
+
+    def _pass_on(self, event: Progress) -> None:
+        with self._lock:
+            self.progress.append(event)
         if self.on_progress is not None:
             self.on_progress(event)

@@ -26,8 +26,10 @@ from solver.columns.generation import Generated, generate
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
 from solver.model.build import Customize, Model, build_model, hint_complete, solve_pinned
+from solver.model.cpsat import new_solver
 from solver.model.problem import ProblemData
 from solver.model.result import Progress, Result, SolveStatus
+from solver.model.stop import Stop, solving
 from solver.search.firstpass import FirstSweep, first_pass
 from solver.search.polish import applies, polish
 
@@ -40,13 +42,17 @@ def solve(
     fixed: Iterable[tuple[str, str]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     customize: Customize | None = None,
+    stop: Stop | None = None,
 ) -> Result:
     """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster).
 
     ``params.time_limit`` counts from the call: building the model takes from it. A ``hint``,
     ``fixed`` or ``customize`` (a run's own constraints and terms, unknown to the first pass and
-    the polish) leaves CP-SAT alone on the model."""
+    the polish) leaves CP-SAT alone on the model. ``stop``, once set (from any thread: Ctrl-C),
+    ends every stage at once; the result then holds the best roster found so far (one that
+    keeps every hard rule), if any, and says it was interrupted."""
     params = params or SolveParams()
+    stop = stop or Stop()
     t0 = time.perf_counter()
     built = build_model(problem, customize)
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
@@ -71,14 +77,14 @@ def solve(
     polishing = fallback and applies(problem, params.polish)
     generated: Generated | None = None
     bound = -inf
-    if polishing and params.columns > 0:
-        generated, params = _generate(problem, built, params)
+    recorder = Recorder(t1, on_progress)  # every stage's rosters and bounds, as they come
+    if polishing and params.columns > 0 and not stop.is_set():
+        generated, params = _generate(problem, built, params, stop, recorder)
         if generated is not None and generated.bound is not None:
             bound = float(generated.bound)
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     params.apply(solver.parameters)
     t2 = time.perf_counter()
-    recorder = Recorder(t1, on_progress)
     sweep: FirstSweep | None = None
     race: Race | None = None
     first_roster: frozenset[tuple[int, int]] = frozenset()
@@ -90,6 +96,7 @@ def solve(
             # the first sweep begins beside CP-SAT's presolve, each clinician first given their
             # share of the pass's share of the time limit
             sweep = FirstSweep(problem, 1, params.seed, params.first, params.groups)
+            stop.link(sweep.halting)
             each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
             race = Race(problem, sweep, params) if polishing else None
         code, tried, presolve = first_try(
@@ -99,21 +106,24 @@ def solve(
             params.first_pass if fallback else None,
             None if sweep is None else (sweep, max(0.05, each)),
             race,
+            stop,
         )
         bound = max(bound, tried)
         if race is not None and race.won:
             # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
             code, first_roster = cp_model.UNKNOWN, race.roster()
     left = params.time_limit - (time.perf_counter() - t2)
-    if fallback and code == cp_model.UNKNOWN and left > 1.0:
+    if fallback and code == cp_model.UNKNOWN and left > 1.0 and not stop.is_set():
         # CP-SAT's last solve from the pass's roster is worth its while when it can presolve the
         # model again and search as long again after that
         worth = 2 * presolve
+        stage = "first pass"  # who found the roster CP-SAT's last solve starts from
         if generated is not None and generated.roster is not None:
-            assignments, complete = generated.roster, True
+            assignments, complete, stage = generated.roster, True, "columns"
         elif race is not None and (race.won or race.polished is not None):
             # the pass ran beside CP-SAT's try and its complete roster was being polished
             assignments, complete = race.roster(), True
+            stage = "first pass" if race.polished is None else "polish"
         else:
             # the first sweep may run on until a few seconds before the deadline to give every
             # clinician a roster: without one the pass's roster breaks their rules and is no answer
@@ -130,6 +140,7 @@ def solve(
                 sweep=sweep,
                 params=params.first,
                 groups=params.groups,
+                stop=stop,
             )
             assignments, complete = first.assignments, first.complete
         left = params.time_limit - (time.perf_counter() - t2)
@@ -139,7 +150,7 @@ def solve(
             and generated.bound is not None
             and generated.objective < generated.bound + 0.5
         )
-        if complete and polishing and not settled:
+        if complete and polishing and not settled and not stop.is_set():
             # groups of clinicians re-solved exactly improve the pass's roster faster than
             # CP-SAT's own search from it, up to the time CP-SAT's last solve needs to be worth
             # its while (or to the end when that is not left)
@@ -153,7 +164,9 @@ def solve(
                 params.seed,
                 params=params.polish,
                 groups=params.groups,
+                stop=stop,
             ).assignments
+            stage = "polish"
             left = params.time_limit - (time.perf_counter() - t2)
         if complete and left < worth:
             # loading the model again is not cut short by the time limit, and a roster found
@@ -161,7 +174,9 @@ def solve(
             first_roster = assignments
         else:
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
-            checked = hint_complete(built, assignments, params.workers, check_limit)
+            checked, scored = hint_complete(built, assignments, params.workers, check_limit, stop)
+            if scored is not None:
+                recorder.report(scored, None, stage)
             if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
                 checked == cp_model.UNKNOWN and complete
             ):
@@ -169,13 +184,15 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = assignments
             left = params.time_limit - (time.perf_counter() - t2)
-            if left >= presolve:  # else no time to presolve again; a roster short may mend
-                solver = cp_model.CpSolver()
+            if left >= presolve and not stop.is_set():
+                # (else no time to presolve again; a roster short may mend)
+                solver = new_solver()
                 # from the dive's roster the full search with LP: the model is small enough
                 # (the polish's condition), and the LP meets the bound to prove a roster
                 params.apply(solver.parameters, light=generated is None)
                 solver.parameters.max_time_in_seconds = max(1.0, left)
-                code = solver.solve(built.model, recorder)
+                with solving(stop, solver):
+                    code = solver.solve(built.model, recorder)
                 bound = max(bound, float(solver.best_objective_bound))  # both bound one model
     wall = time.perf_counter() - t1
     return _decode(
@@ -190,11 +207,12 @@ def solve(
         wall,
         recorder,
         scored=fixed is not None,
+        stop=stop,
     )
 
 
 def _generate(
-    problem: ProblemData, built: Model, params: SolveParams
+    problem: ProblemData, built: Model, params: SolveParams, stop: Stop, recorder: Recorder
 ) -> tuple[Generated | None, SolveParams]:
     """Column generation in its share of the time; a proven bound becomes a constraint, so that
     CP-SAT stops as soon as it has a roster that meets it. Returns what it generated and the
@@ -209,6 +227,8 @@ def _generate(
             params.workers,
             params.seed,
             params=params.generation,
+            stop=stop,
+            report=lambda objective, bound: recorder.report(objective, bound, "columns"),
         )
     except RuntimeError:  # the master's LP ended unsolved (numerics): the path without it
         generated = None
@@ -230,6 +250,7 @@ def _decode(
     wall: float,
     recorder: Recorder,
     scored: bool,
+    stop: Stop,
 ) -> Result:
     """The roster as (clinician id, session id) pairs, its exact objective by rule, and the bound.
 
@@ -244,7 +265,17 @@ def _decode(
         # its presolve alone can outlast it): the first pass's roster is the answer
         status, chosen_pairs, from_pass = SolveStatus.FEASIBLE, sorted(first_roster), True
     else:
-        return Result(status, (), None, None, {}, build_seconds, wall, tuple(recorder.events))
+        return Result(
+            status,
+            (),
+            None,
+            None,
+            {},
+            build_seconds,
+            wall,
+            tuple(recorder.progress),
+            interrupted=stop.is_set(),
+        )
 
     if status is SolveStatus.FEASIBLE and not scored:
         # Auxiliary penalty variables need not be tight in an intermediate solution; score the
@@ -254,7 +285,7 @@ def _decode(
         scorer = None
         if not from_pass:
             pinned, scored_code = solve_pinned(
-                built, chosen_pairs, params.workers, max(10.0, params.time_limit)
+                built, chosen_pairs, params.workers, max(10.0, params.time_limit), stop
             )
             if scored_code == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
                 scorer = pinned
@@ -273,5 +304,6 @@ def _decode(
         },
         build_seconds=build_seconds,
         wall_seconds=wall,
-        progress=tuple(recorder.events),
+        progress=tuple(recorder.progress),
+        interrupted=stop.is_set(),
     )

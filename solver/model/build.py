@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
 from solver.model.rules import SPECS
+from solver.model.stop import solving
 from solver.model.variables import Term, Variables, make_variables
 
 
@@ -48,7 +50,11 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
 
 
 def solve_pinned(
-    built: Model, chosen: Iterable[tuple[int, int]], workers: int, time_limit: float
+    built: Model,
+    chosen: Iterable[tuple[int, int]],
+    workers: int,
+    time_limit: float,
+    stop: threading.Event | None = None,
 ) -> tuple[cp_model.CpSolver, int]:
     """Solve the model with the roster pinned: the assignments become its hint (replacing any)
     and CP-SAT fixes every hinted variable, so presolve settles it at once on most models. The
@@ -58,22 +64,28 @@ def solve_pinned(
     built.model.clear_hints()  # type: ignore[no-untyped-call]
     for pair, var in built.variables.x.items():
         built.model.add_hint(var, int(pair in chosen))
-    solver = cp_model.CpSolver()
+    solver = new_solver()
     configure(solver.parameters, time_limit=time_limit, workers=workers, seed=0)
     solver.parameters.fix_variables_to_their_hinted_value = True
-    return solver, int(solver.solve(built.model))
+    with solving(stop, solver):
+        return solver, int(solver.solve(built.model))
 
 
 def hint_complete(
-    built: Model, chosen: frozenset[tuple[int, int]], workers: int, time_limit: float
-) -> int:
+    built: Model,
+    chosen: frozenset[tuple[int, int]],
+    workers: int,
+    time_limit: float,
+    stop: threading.Event | None = None,
+) -> tuple[int, float | None]:
     """Hint every variable, not only the assignments: CP-SAT takes a complete, feasible hint as
     its first solution, but does not complete a partial one. The auxiliary variables' values come
     from solving the model with the assignments pinned (presolve settles it). When the pinned
     roster breaks a hard rule, or the pinned model is not solved in time, only the assignments
     are hinted. Returns the pinned model's CP-SAT status: OPTIMAL or FEASIBLE when the roster
-    keeps every hard rule (the hint is complete)."""
-    solver, code = solve_pinned(built, chosen, workers, time_limit)
+    keeps every hard rule (the hint is complete); and with OPTIMAL the roster's objective."""
+    solver, code = solve_pinned(built, chosen, workers, time_limit, stop)
+    objective = float(solver.objective_value) if code == cp_model.OPTIMAL else None
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         values = list(solver.response_proto.solution)
         del solver
@@ -81,4 +93,4 @@ def hint_complete(
         hint = built.model.proto.solution_hint
         hint.vars.extend(range(len(values)))
         hint.values.extend(values)
-    return code
+    return code, objective

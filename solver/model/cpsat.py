@@ -5,6 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ortools.sat.python import cp_model
+
+
+def new_solver() -> cp_model.CpSolver:
+    """A CP-SAT solver that leaves Ctrl-C to the caller (solver.model.stop): CP-SAT's own
+    handler aborts the process when the signal comes while a search runs outside the main
+    thread."""
+    solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False
+    return solver
+
 
 def configure(
     parameters: Any,
@@ -29,6 +40,7 @@ def configure(
     CP-SAT's default single search.
     """
     parameters.max_time_in_seconds = time_limit
+    parameters.catch_sigint_signal = False
     parameters.num_workers = workers
     parameters.random_seed = seed
     parameters.log_search_progress = log

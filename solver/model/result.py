@@ -20,9 +20,13 @@ class SolveStatus(StrEnum):
 
 @dataclass(frozen=True)
 class Progress:
+    """A roster found, or a better bound, during a solve: by CP-SAT or by another stage."""
+
     seconds: float
-    objective: float | None
-    bound: float | None
+    objective: float | None  # the roster's objective (None: a bound alone)
+    bound: float | None  # the best lower bound known then (None: none yet)
+    # who found it: "cp-sat", "columns" (column generation), "first pass" or "polish"
+    stage: str = "cp-sat"
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Result:
     build_seconds: float
     wall_seconds: float
     progress: tuple[Progress, ...] = field(default=())
+    # stopped from outside (Ctrl-C) before the time limit: the roster is the best found by then
+    interrupted: bool = False
 
     @property
     def gap(self) -> float | None:

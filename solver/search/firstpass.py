@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from solver.model.problem import ProblemData
+from solver.model.stop import Stop
 from solver.search.groups import GroupParams, GroupSolver
 
 
@@ -67,7 +68,7 @@ class FirstSweep:
         self.unsolved = set(range(problem.n_clinicians))  # not yet given a roster of their own
         self.hurried = False  # a clinician needed more than their share
         self.changed = False
-        self._halt = threading.Event()
+        self._halt = Stop()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -183,10 +184,13 @@ def first_pass(
     sweep: FirstSweep | None = None,
     params: FirstPassParams = FirstPassParams(),
     groups: GroupParams = GroupParams(),
+    stop: threading.Event | None = None,
 ) -> FirstPass:
     """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
     the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
     ``sweep``: the first sweep as far as it went beside CP-SAT's first try (FirstSweep.start).
+    ``stop``: set, the pass stops (with the solve under way, when it is a solver.model.stop.Stop)
+    and returns the roster as far as it went.
 
     After each sweep, every need still below a hard minimum is mended by re-solving together a
     few clinicians who could fill it (while the pass has run less than ``retry_until``): one
@@ -197,6 +201,7 @@ def first_pass(
     first = sweep if sweep is not None else FirstSweep(problem, workers, seed, params, groups)
     state = first.state
     state.workers = workers
+    state.stop = stop
     n = len(state.roles)
     sweeps = 0
     changed = True
@@ -221,6 +226,7 @@ def first_pass(
                 changed = changed or moved
         sweeps += 1
         changed = _mend(state, start, until, params) or changed
+    state.stop = None
     return FirstPass(state.roster(), sweeps, time.perf_counter() - start, complete=first.complete)
 
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.model.build import Model, build_model
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
 from solver.model.rules import SPECS
 from solver.model.slices import GroupSlice, Lowered, Slices, sub_problem
+from solver.model.stop import solving
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,17 @@ class GroupSolver:
         self.seed = seed
         self.lowered: Lowered = {}  # see sub_problem
         self.halt: threading.Event | None = None  # set: stop, the solve under way too
+        # the whole solve's stop (solver.model.stop), where the work is not halted otherwise
+        self.stop: threading.Event | None = None
         self.current: cp_model.CpSolver | None = None  # the solve under way
 
     def halted(self) -> bool:
-        return self.halt is not None and self.halt.is_set()
+        return any(e is not None and e.is_set() for e in (self.halt, self.stop))
+
+    @property
+    def stopping(self) -> threading.Event | None:
+        """What stops the solve under way: the halt, else the whole solve's stop."""
+        return self.halt if self.halt is not None else self.stop
 
     def load(self, pairs: Iterable[tuple[int, int]]) -> None:
         """Start from this roster of (clinician, session) pairs."""
@@ -129,7 +137,7 @@ class GroupSolver:
         changed = False
         large = len(group.eligible) > self.params.large
         for attempt, limit in enumerate(limits):
-            solver = cp_model.CpSolver()
+            solver = new_solver()
             self.current = solver
             if self.halted():
                 break
@@ -159,7 +167,8 @@ class GroupSolver:
                 solver.parameters.cp_model_probing_level = 0
             if hurry:
                 solver.parameters.stop_after_first_solution = True
-            code = solver.solve(built.model)
+            with solving(self.stopping, solver):
+                code = solver.solve(built.model)
             if code == cp_model.FEASIBLE and no_worse and not self._no_dearer(built, solver):
                 break
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -182,14 +191,15 @@ class GroupSolver:
         and their cost now is that of the model with every assignment pinned to the hint, which
         presolve settles. Groups that end unproven after their whole limit are common on large
         instances; taking their rosters when they cost no more keeps their work."""
-        pinned = cp_model.CpSolver()
+        pinned = new_solver()
         self.current = pinned
         if self.halted():
             return False
         pinned.parameters.max_time_in_seconds = self.params.pinned_limit
         pinned.parameters.num_workers = 1
         pinned.parameters.fix_variables_to_their_hinted_value = True
-        code = pinned.solve(built.model)
+        with solving(self.stopping, pinned):
+            code = pinned.solve(built.model)
         return code == cp_model.OPTIMAL and solver.objective_value <= pinned.objective_value
 
     def is_short(self, s: int, role: int) -> bool:

@@ -95,6 +95,7 @@ def polish(
     halt: threading.Event | None = None,
     params: PolishParams = PolishParams(),
     groups: GroupParams = GroupParams(),
+    stop: threading.Event | None = None,
 ) -> Polished:
     """Re-solve groups of clinicians within ``seconds``, or until ``params.stall`` groups in a row
     changed nothing (``params.stall_each`` per clinician if more), and return the roster; ``chosen``
@@ -102,10 +103,12 @@ def polish(
     generator seeded with ``seed``: half of the steps two or three clinicians over the whole
     horizon, half six to twelve over one to two weeks; each group a clinician and partners who share
     a session with them. ``halt``: set, the search stops after the group under way (at most
-    ``params.limit`` seconds)."""
+    ``params.limit`` seconds). ``stop``: the whole solve's stop (solver.model.stop), which ends
+    the group under way too."""
     start = time.perf_counter()
     state = GroupSolver(problem, workers, seed, groups, soften=False)
     state.halt = halt
+    state.stop = stop
     state.load(chosen)
     partners = _Partners(state)
     rng = random.Random(seed)
