@@ -31,18 +31,23 @@ def solve_instance(
     hint: Iterable[tuple[str, str]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     stop: Stop | None = None,
+    spent: float = 0.0,
 ) -> Outcome:
     """Compile, run the cheap cover check, solve, and have the checker re-score the roster.
-    ``stop``, once set, ends the solve with the best roster found so far (solver.engine.solve)."""
+    ``stop``, once set, ends the solve with the best roster found so far (solver.engine.solve).
+    The time limit is the whole run's: ``spent`` (seconds the caller took, reading the input)
+    and the compilation are taken off it."""
     t0 = dt.datetime.now()
     problem = build_problem(instance)
     compile_seconds = (dt.datetime.now() - t0).total_seconds()
+    left = max(1.0, params.time_limit - spent - compile_seconds)
     cover_min = instance.rules.rules.cover_min
     gaps = tuple(cover_gaps(problem)) if cover_min is not None and cover_min.hard else ()
     if gaps:
         empty = Result(SolveStatus.INFEASIBLE, (), None, None, {}, compile_seconds, 0.0)
         return Outcome(empty, gaps, None, compile_seconds)
-    result = solve(problem, params, hint=hint, on_progress=on_progress, stop=stop)
+    timed = replace(params, time_limit=left)
+    result = solve(problem, timed, hint=hint, on_progress=on_progress, stop=stop)
     report = check_roster(instance, result.assignments) if result.status.has_solution else None
     if report is not None and result.objective is None:
         # the model with the roster pinned was not settled in time (a year-long instance): the
@@ -50,7 +55,7 @@ def solve_instance(
         result = replace(
             result, objective=report.objective, objective_by_rule=dict(report.objective_by_rule)
         )
-    return Outcome(result, (), report, compile_seconds + result.build_seconds)
+    return Outcome(result, (), report, spent + compile_seconds + result.build_seconds)
 
 
 def summary(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -93,6 +94,7 @@ def solve(
     from roster.outputs.files import output_files
     from roster.outputs.progress import SolveDisplay
 
+    began = time.perf_counter()  # the time limit covers reading the input too
     inst = load(instance, sets)
     writable(out_dir)
     hint = None
@@ -118,7 +120,12 @@ def solve(
         with SolveDisplay(time_limit=time_limit, quiet=quiet or as_json, live=live) as display:
             outcome = run_beside(
                 lambda: solve_instance(
-                    inst, params, hint=hint, on_progress=display.update, stop=stop
+                    inst,
+                    params,
+                    hint=hint,
+                    on_progress=display.update,
+                    stop=stop,
+                    spent=time.perf_counter() - began,
                 )
             )
         result = outcome.result

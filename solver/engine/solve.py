@@ -69,6 +69,7 @@ def solve(
         for pair, var in x.items():
             built.model.add_hint(var, int(pair in hinted))
     build_seconds = time.perf_counter() - t0
+    deadline = t0 + params.time_limit  # the answer, scored, comes within the limit
     # the time limit covers building the model too: the answer comes within it
     params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - build_seconds))
 
@@ -194,7 +195,6 @@ def solve(
                 with solving(stop, solver):
                     code = solver.solve(built.model, recorder)
                 bound = max(bound, float(solver.best_objective_bound))  # both bound one model
-    wall = time.perf_counter() - t1
     return _decode(
         problem,
         built,
@@ -204,7 +204,8 @@ def solve(
         first_roster,
         bound,
         build_seconds,
-        wall,
+        t1,
+        deadline,
         recorder,
         scored=fixed is not None,
         stop=stop,
@@ -247,14 +248,17 @@ def _decode(
     first_roster: frozenset[tuple[int, int]],
     bound: float,
     build_seconds: float,
-    wall: float,
+    began: float,
+    deadline: float,
     recorder: Recorder,
     scored: bool,
     stop: Stop,
 ) -> Result:
     """The roster as (clinician id, session id) pairs, its exact objective by rule, and the bound.
 
-    ``scored``: the solve already had every assignment pinned, so its objective is exact."""
+    ``scored``: the solve already had every assignment pinned, so its objective is exact. The
+    wall time counts from ``began`` to the end of the scoring, which ends by ``deadline`` (or
+    a second after it at most)."""
     status = SolveStatus(solver.status_name(code))
     scorer: cp_model.CpSolver | None = solver
     from_pass = False
@@ -272,7 +276,7 @@ def _decode(
             None,
             {},
             build_seconds,
-            wall,
+            time.perf_counter() - began,
             tuple(recorder.progress),
             interrupted=stop.is_set(),
         )
@@ -284,9 +288,8 @@ def _decode(
         # with the checker; so is the pass's roster, which comes at the deadline.
         scorer = None
         if not from_pass:
-            pinned, scored_code = solve_pinned(
-                built, chosen_pairs, params.workers, max(10.0, params.time_limit), stop
-            )
+            limit = max(1.0, deadline - time.perf_counter())
+            pinned, scored_code = solve_pinned(built, chosen_pairs, params.workers, limit, stop)
             if scored_code == cp_model.OPTIMAL:  # the penalty variables tight: the exact score
                 scorer = pinned
     return Result(
@@ -303,7 +306,7 @@ def _decode(
             for kind, ts in built.terms.items()
         },
         build_seconds=build_seconds,
-        wall_seconds=wall,
+        wall_seconds=time.perf_counter() - began,
         progress=tuple(recorder.progress),
         interrupted=stop.is_set(),
     )
