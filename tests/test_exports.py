@@ -10,6 +10,7 @@ which no active rule scores (allocation_target is off), so the optimum stays the
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -28,6 +29,7 @@ from worked_example import LEE, WONG
 from worked_example import WEEK_ROSTER as ROSTER
 
 from roster.cli import main
+from roster.domain.io import excel_safe, excel_unsafe
 from roster.domain.solved import load_solved
 from roster.outputs.html import CHARTS, SECTIONS, report_html
 from roster.outputs.ics import calendar_files, event_uid
@@ -124,6 +126,38 @@ def test_formula_looking_names_stay_text(out: Path) -> None:
         assert len(sheets) == 6
         for name in sheets:
             assert "<f>" not in archive.read(name).decode(), name
+
+
+def test_formula_looking_text_in_the_csv_files_is_written_as_text(out: Path) -> None:
+    # a cell starting with =, +, -, @, a tab or a carriage return gets an apostrophe in front,
+    # which a spreadsheet shows as text; other cells are as they are
+    rows = list(csv.DictReader(io.StringIO((out / "roster.csv").read_text(encoding="utf-8"))))
+    names = {r["clinician"]: r["name"] for r in rows}
+    assert names == {"CHAN": "Dr Chan Tai Man", "LEE": f"'{LEE}", "WONG": f"'{WONG}"}
+    # reading the file back gives the names and the roster as they were
+    result = CliRunner().invoke(main, ["check", str(out.parent / "week"), str(out / "roster.csv")])
+    assert result.exit_code == 0, result.output
+    assert "0 hard violations; objective 19" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+852 1234", "'+852 1234"),
+        ("-5", "'-5"),
+        ("@Lee", "'@Lee"),
+        ("\tTab", "'\tTab"),
+        ("\rCR", "'\rCR"),
+        ("'=already", "''=already"),  # so that reading back takes exactly one off
+        ("Dr Chan", "Dr Chan"),
+        ("'quoted", "'quoted"),
+        ("a=b", "a=b"),
+    ],
+)
+def test_excel_safe_text_round_trips(text: str, written: str) -> None:
+    assert excel_safe(text) == written
+    assert excel_unsafe(written) == text
 
 
 def test_clinician_timetable_colours_activities_and_shows_leave(out: Path) -> None:
