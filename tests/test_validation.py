@@ -36,7 +36,7 @@ from worked_example import (
 )
 
 from roster.domain.io import InputError, load_instance
-from roster.domain.rules import RULE_KINDS
+from roster.domain.rules import RULE_KINDS, Rules
 from roster.domain.tables import ROW_MODELS, TABLES
 
 # --- the example itself is valid ------------------------------------------------------------------
@@ -777,6 +777,9 @@ def column_type(field: FieldInfo) -> str:
         return "id" if any(getattr(m, "pattern", None) for m in metadata) else "text"
     if annotation is int:
         low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in metadata if hasattr(m, "le")), None)
+        if high is not None:
+            return f"integer {low} to {high:,}"
         return "integer" if low is None else f"integer ≥ {low}"
     names: dict[Any, str] = {
         bool: "true or false",
@@ -812,3 +815,25 @@ def test_the_format_page_lists_every_column_as_the_code_defines_it(table: str) -
     text = DOCS.read_text(encoding="utf-8")
     section = text.split(f"\n### `{table}.csv`", 1)[1].split("\n### ", 1)[0]
     assert column_table(table) in section
+
+
+def test_the_rules_page_lists_every_range_as_the_code_defines_it() -> None:
+    text = (DOCS.parent / "rules.md").read_text(encoding="utf-8")
+    section = text.split("### Ranges", 1)[1].split("\n## ", 1)[0]
+    documented: dict[str, tuple[int, int]] = {}
+    for line in section.splitlines():
+        found = re.fullmatch(r"\| (.+) \| ([\d,]+) to ([\d,]+)( \(.*\))? \|", line)
+        if found:
+            for name in re.findall(r"`([^`]+)`", found[1]):
+                documented[name] = (int(found[2].replace(",", "")), int(found[3].replace(",", "")))
+    defined: dict[str, tuple[int, int]] = {}
+    for kind, rule in Rules.model_fields.items():
+        models = [
+            a for a in (rule.annotation, *get_args(rule.annotation)) if hasattr(a, "model_fields")
+        ]
+        for name, field in models[0].model_fields.items():
+            low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+            high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+            if high is not None:
+                defined["weight" if name == "weight" else f"{kind}.{name}"] = (low, high)
+    assert documented == defined
