@@ -1,0 +1,180 @@
+"""Where independent solves run: local processes, or Ray tasks on one machine or a cluster.
+
+A runner takes a function and its arguments and yields each result as it finishes, with the
+argument's index. A task that raises, or whose process dies, yields a :class:`TaskFailed` instead:
+one task's end is never the end of the others. Closing the iterator early (Ctrl-C, an error in the
+caller) cancels the tasks still pending or running. Results come back to the caller, so the
+machines that run the tasks need no shared disk; the function and its arguments must pickle.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+A = TypeVar("A")
+R = TypeVar("R")
+
+RAY_MISSING = (
+    "Ray is not installed. Install the optional extra: pip install -e '.[ray]' "
+    "(or pip install 'roster[ray]'), then run again."
+)
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    """A task that gave no result: it raised, or the process running it died."""
+
+    message: str
+
+
+Results = Generator[tuple[int, R | TaskFailed], None, None]
+"""(index of the argument, its result) as each task finishes; close it to cancel the rest."""
+
+
+class RunnerError(Exception):
+    """The runner cannot start (Ray missing, no cluster at the address, too few CPUs)."""
+
+
+class Runner(Protocol):
+    """Runs ``fn(arg)`` for each argument, each task with ``cpus`` CPUs to itself."""
+
+    def run(self, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]: ...
+
+
+def _child_setup() -> None:
+    """In a task's process: Ctrl-C is the caller's to handle, and anything the solver prints
+    (CP-SAT's log) goes to stderr, leaving stdout to the caller's tables."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.dup2(2, 1)
+
+
+def _apart(fn: Callable[[A], R], arg: A) -> R:
+    """One task in a fresh process of its own: its memory is its own, and if it dies only this
+    task is lost."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_child_setup) as pool:
+        return pool.submit(fn, arg).result()
+
+
+def _failure(err: BaseException) -> TaskFailed:
+    if isinstance(err, BrokenProcessPool):
+        return TaskFailed("the worker process died (killed, or out of memory)")
+    return TaskFailed(f"{type(err).__name__}: {err}")
+
+
+@dataclass(frozen=True)
+class ProcessRunner:
+    """Local processes: at most ``jobs`` tasks at once, each in a fresh process of its own."""
+
+    jobs: int
+
+    def run(self, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]:
+        threads = ThreadPoolExecutor(max_workers=self.jobs)
+        futures: dict[Future[R], int] = {
+            threads.submit(_apart, fn, a): i for i, a in enumerate(args)
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=futures.__getitem__):
+                    err = future.exception()
+                    yield futures[future], (future.result() if err is None else _failure(err))
+        finally:
+            running = {f for f in pending if not f.cancel()}
+            # the tasks already running: end their processes until their threads have returned
+            # (a thread may be starting its process as the others end)
+            while running:
+                for child in multiprocessing.active_children():
+                    child.terminate()
+                _, running = wait_futures(running, timeout=0.2)
+            threads.shutdown(wait=True, cancel_futures=True)
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise RunnerError(RAY_MISSING) from None
+    return ray
+
+
+def _in_ray_worker(fn: Callable[[A], R], arg: A) -> R:
+    """A Ray task: as in a local process, anything the solver prints goes to stderr."""
+    os.dup2(2, 1)
+    return fn(arg)
+
+
+class RayRunner:
+    """Ray tasks, each asking Ray for ``cpus`` CPUs; Ray decides how many run at once.
+
+    ``address`` None starts a local Ray for the run (or uses the one this process already
+    started); otherwise it is a running cluster's address (``HOST:6379``, ``ray://HOST:10001``, or
+    ``auto`` for the cluster this machine belongs to). ``fresh_process`` gives every task a new
+    worker process, so that its peak memory is its own.
+    """
+
+    def __init__(self, address: str | None = None, fresh_process: bool = False) -> None:
+        _ray()  # a clear message now, before anything runs, when Ray is not installed
+        self.address = address
+        self.fresh_process = fresh_process
+
+    def run(self, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]:
+        ray = _ray()
+        started = False
+        if not ray.is_initialized():
+            try:
+                ray.init(
+                    address=self.address or "local",
+                    include_dashboard=False if self.address is None else None,
+                    logging_level="WARNING",
+                )
+            except (ConnectionError, RuntimeError, ValueError) as err:
+                raise RunnerError(f"cannot start or reach Ray at {self.address}: {err}") from None
+            started = True
+        try:
+            yield from self._tasks(ray, fn, args, cpus)
+        finally:
+            if started:
+                ray.shutdown()
+
+    def _tasks(self, ray: Any, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]:
+        largest = max((n["Resources"].get("CPU", 0) for n in ray.nodes() if n["Alive"]), default=0)
+        if largest < cpus:
+            raise RunnerError(
+                f"each task asks for {cpus} CPUs (its CP-SAT workers) but the largest Ray node "
+                f"has {largest:g}: lower --workers"
+            )
+        options: dict[str, Any] = {"num_cpus": cpus, "max_retries": 0}
+        if self.fresh_process:
+            options["max_calls"] = 1
+        remote = ray.remote(_in_ray_worker).options(**options)
+        refs = {remote.remote(fn, a): i for i, a in enumerate(args)}
+        pending = list(refs)
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                for ref in done:
+                    yield refs[ref], self._result(ray, ref)
+        finally:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+
+    @staticmethod
+    def _result(ray: Any, ref: Any) -> Any:
+        try:
+            return ray.get(ref)
+        except ray.exceptions.RayTaskError as err:
+            cause = err.cause if err.cause is not None else err
+            return TaskFailed(f"{type(cause).__name__}: {cause}")
+        except ray.exceptions.RayError as err:  # the worker or its node died
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            return TaskFailed(f"the Ray worker died ({type(err).__name__}: {first})")
