@@ -156,7 +156,7 @@ class RayRunner:
         options: dict[str, Any] = {"num_cpus": cpus, "max_retries": 0}
         if self.fresh_process:
             options["max_calls"] = 1
-        remote = ray.remote(_in_ray_worker).options(**options)
+        remote = ray.remote(**options)(_in_ray_worker)
         refs = {remote.remote(fn, a): i for i, a in enumerate(args)}
         pending = list(refs)
         try:

@@ -42,17 +42,22 @@ def make_runner(ray_address: str | None, jobs: int, fresh_process: bool = False)
     """Local processes, or Ray when --ray was given; exit 2 with how to fix what is missing."""
     if ray_address is None:
         return ProcessRunner(jobs)
-    if Path(ray_address).exists():
-        raise click.BadParameter(
-            f"'{ray_address}' is a file or folder, not a Ray address: put --ray after the paths, "
-            "or write --ray=ADDRESS",
-            param_hint="--ray",
-        )
+    _check_address(ray_address)
     try:
         return RayRunner(None if ray_address == "local" else ray_address, fresh_process)
     except RunnerError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_INVALID)
+
+
+def _check_address(ray_address: str | None) -> None:
+    """`--ray PATH`: the path was taken for the address."""
+    if ray_address is not None and Path(ray_address).exists():
+        raise click.BadParameter(
+            f"'{ray_address}' is a file or folder, not a Ray address: put --ray after the paths, "
+            "or write --ray=ADDRESS",
+            param_hint="--ray",
+        )
 
 
 def _say(row: Row, done: int, total: int) -> None:
@@ -69,7 +74,7 @@ def _say(row: Row, done: int, total: int) -> None:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, metavar="INSTANCE|SCENARIO.yaml...")
+@click.argument("paths", nargs=-1, metavar="INSTANCE|SCENARIO.yaml...")
 @click.option(
     "--out",
     "out_dir",
@@ -126,6 +131,9 @@ def sweep(
       roster sweep scenarios/*.yaml --grid rules.requests.weight=1,5 --out out/s --ray
       roster sweep my-week --grid rules.fairness.weight=1,4 --out out/s --ray=HEAD:6379
     """
+    _check_address(ray_address)
+    if not paths:
+        raise click.UsageError("Missing argument 'INSTANCE|SCENARIO.yaml...'.")
     try:
         axes = [parse_axis(item) for item in grid]
         runs = expand([Source.of(p) for p in paths], axes)
