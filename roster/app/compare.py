@@ -79,8 +79,9 @@ def key_figures(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[
     """One number per trade-off an analyst weighs, the same measure whatever the rules' weights.
 
     - cover_shortfall: headcount below the preferred, summed over need rows.
-    - fairness_spread: evening and weekend sessions, max - min among each role's clinicians who
-      could take one, summed over both kinds and the roles (the fairness rule's units).
+    - fairness_spread: per kind of session the fairness rule shares (evening and weekend when
+      the rule is off) and per role, max - min of such sessions among the clinicians who could
+      take one, summed (the fairness rule's units).
     - continuity_breaks: per series, distinct clinicians - its largest headcount, summed (the
       continuity rule's units).
     - requests_met: want requests with a matching session plus avoid requests with none.
@@ -90,7 +91,11 @@ def key_figures(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[
     """
     view = RosterView(instance, pairs)
     shortfall = sum(max(0, n.pref - view.n(n.session, n.role)) for n in instance.needs)
-    _, fairness = check_fairness(instance, view, FairnessParams(weight=1))
+    shared = instance.rules.rules.fairness
+    kinds = (
+        FairnessParams(weight=1) if shared is None else FairnessParams(weight=1, kinds=shared.kinds)
+    )
+    _, fairness = check_fairness(instance, view, kinds)
     _, breaks = check_continuity(instance, view, ContinuityParams(weight=1))
     met = 0
     for r in instance.requests:

@@ -56,7 +56,7 @@ def _child_setup() -> None:
     os.dup2(2, 1)
 
 
-def _apart(fn: Callable[[A], R], arg: A) -> R:
+def _alone(fn: Callable[[A], R], arg: A) -> R:
     """One task in a fresh process of its own: its memory is its own, and if it dies only this
     task is lost."""
     context = multiprocessing.get_context("spawn")
@@ -70,32 +70,69 @@ def _failure(err: BaseException) -> TaskFailed:
     return TaskFailed(f"{type(err).__name__}: {err}")
 
 
+def _stop(futures: set[Future[Any]]) -> None:
+    """Cancel the futures not started and end the processes of those running, until every one
+    is done (a task's process may be starting as the others end)."""
+    running = {f for f in futures if not f.cancel()}
+    while running:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        _, running = wait_futures(running, timeout=0.2)
+
+
 @dataclass(frozen=True)
 class ProcessRunner:
-    """Local processes: at most ``jobs`` tasks at once, each in a fresh process of its own."""
+    """Local processes, at most ``jobs`` tasks at once.
+
+    The tasks share ``jobs`` worker processes, which keep what they imported. When one of them
+    dies, every task not yet finished runs again, each in a fresh process of its own: the one
+    that kills its process fails alone. ``fresh_process`` gives every task a fresh process from
+    the start, so that its peak memory is its own.
+    """
 
     jobs: int
+    fresh_process: bool = False
 
     def run(self, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]:
+        left = list(range(len(args)))
+        if not self.fresh_process:
+            left = yield from self._shared(fn, args)
+        if left:
+            yield from self._apart(fn, args, left)
+
+    def _shared(self, fn: Callable[[A], R], args: Sequence[A]) -> Generator[Any, None, list[int]]:
+        """Yield what the shared workers finish; return the tasks a dying worker took down."""
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_child_setup)
+        futures = {pool.submit(fn, a): i for i, a in enumerate(args)}
+        pending = set(futures)
+        broken = []
+        try:
+            while pending:
+                done, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=futures.__getitem__):
+                    err = future.exception()
+                    if isinstance(err, BrokenProcessPool):
+                        broken.append(futures[future])
+                    else:
+                        yield futures[future], future.result() if err is None else _failure(err)
+        finally:
+            _stop(pending)
+            pool.shutdown(wait=True, cancel_futures=True)
+        return sorted(broken)
+
+    def _apart(self, fn: Callable[[A], R], args: Sequence[A], which: list[int]) -> Results[R]:
         threads = ThreadPoolExecutor(max_workers=self.jobs)
-        futures: dict[Future[R], int] = {
-            threads.submit(_apart, fn, a): i for i, a in enumerate(args)
-        }
+        futures = {threads.submit(_alone, fn, args[i]): i for i in which}
         pending = set(futures)
         try:
             while pending:
                 done, pending = wait_futures(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=futures.__getitem__):
                     err = future.exception()
-                    yield futures[future], (future.result() if err is None else _failure(err))
+                    yield futures[future], future.result() if err is None else _failure(err)
         finally:
-            running = {f for f in pending if not f.cancel()}
-            # the tasks already running: end their processes until their threads have returned
-            # (a thread may be starting its process as the others end)
-            while running:
-                for child in multiprocessing.active_children():
-                    child.terminate()
-                _, running = wait_futures(running, timeout=0.2)
+            _stop(pending)
             threads.shutdown(wait=True, cancel_futures=True)
 
 

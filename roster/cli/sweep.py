@@ -41,7 +41,7 @@ def ray_option(f: F) -> F:
 def make_runner(ray_address: str | None, jobs: int, fresh_process: bool = False) -> Runner:
     """Local processes, or Ray when --ray was given; exit 2 with how to fix what is missing."""
     if ray_address is None:
-        return ProcessRunner(jobs)
+        return ProcessRunner(jobs, fresh_process)
     _check_address(ray_address)
     try:
         return RayRunner(None if ray_address == "local" else ray_address, fresh_process)
