@@ -175,7 +175,14 @@ class RayRunner:
                     logging_level="WARNING",
                 )
             except (ConnectionError, RuntimeError, ValueError) as err:
-                raise RunnerError(f"cannot start or reach Ray at {self.address}: {err}") from None
+                where = (
+                    "start a local Ray" if self.address is None else f"reach Ray at {self.address}"
+                )
+                raise RunnerError(
+                    f"cannot {where} ({err}). Check that the cluster is up (`ray status` on its "
+                    "head) and, when it uses token authentication, that RAY_AUTH_MODE=token and "
+                    "its token (~/.ray/auth_token or RAY_AUTH_TOKEN) are set here too"
+                ) from None
             started = True
         try:
             yield from self._tasks(ray, fn, args, cpus)
@@ -198,7 +205,8 @@ class RayRunner:
         pending = list(refs)
         try:
             while pending:
-                done, pending = ray.wait(pending, num_returns=1)
+                # a timeout returns to Python now and then, so that Ctrl-C is seen
+                done, pending = ray.wait(pending, num_returns=1, timeout=0.5)
                 for ref in done:
                     yield refs[ref], self._result(ray, ref)
         finally:
