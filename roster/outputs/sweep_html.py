@@ -49,9 +49,23 @@ def _value(run: Mapping[str, Any], key: str) -> Any:
     return run["objective"] if key == "objective" else (run["figures"] or {}).get(key)
 
 
+def _padded(runs: Sequence[Mapping[str, Any]], key: str, share: float) -> list[float] | None:
+    """The axis range with room for the labels beside the outermost points."""
+    values = [float(_value(r, key)) for r in runs]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = (high - low) * share or 1.0
+    return [low - pad, high + pad]
+
+
 def tradeoff_figure(table: Mapping[str, Any], x: str, y: str) -> go.Figure:
     """One point per run with a roster at (x, y); the Pareto set in red, each point named."""
     labels = figure_labels(table)
+    plotted = [r for r in table["runs"] if r["figures"] is not None]
+    # neighbours along x take turns above and below their points, so their labels overlap less
+    order = sorted(plotted, key=lambda r: (_value(r, x), _value(r, y)))
+    above = {r["name"]: i % 2 == 0 for i, r in enumerate(order)}
     fig = go.Figure()
     for name, colour, size, in_set in (
         ("other runs", _OTHER, 10, False),
@@ -71,8 +85,9 @@ def tradeoff_figure(table: Mapping[str, Any], x: str, y: str) -> go.Figure:
                 y=[_value(r, y) for r in runs],
                 mode="markers+text",
                 name=name,
-                text=[r["name"] for r in runs],
-                textposition="top center",
+                text=[r["name"].replace(",", "<br>") for r in runs],
+                textposition=["top center" if above[r["name"]] else "bottom center" for r in runs],
+                cliponaxis=False,
                 textfont={"size": 10, "color": colour},
                 marker={"size": size, "color": colour, "line": {"width": 1, "color": "#1f2933"}},
                 customdata=hover,
@@ -81,8 +96,8 @@ def tradeoff_figure(table: Mapping[str, Any], x: str, y: str) -> go.Figure:
         )
     fig.update_layout(
         title=f"{labels[y].split(' (')[0]} against {labels[x].split(' (')[0]}, one point per run",
-        xaxis={"title": labels[x], "zeroline": False},
-        yaxis={"title": labels[y], "zeroline": False},
+        xaxis={"title": labels[x], "zeroline": False, "range": _padded(plotted, x, 0.12)},
+        yaxis={"title": labels[y], "zeroline": False, "range": _padded(plotted, y, 0.2)},
         height=620,
         margin={"l": 80, "r": 30, "t": 60, "b": 60},
         template="plotly_white",
