@@ -333,7 +333,7 @@ def ray_cluster() -> Iterator[Any]:
         import ray
     else:
         ray = pytest.importorskip("ray", reason="pip install -e '.[ray]' to run the Ray tests")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="WARNING")
     yield ray
     ray.shutdown()
 

@@ -165,6 +165,8 @@ class RayRunner:
         self.fresh_process = fresh_process
 
     def run(self, fn: Callable[[A], R], args: Sequence[A], cpus: int) -> Results[R]:
+        if not args:
+            return
         ray = _ray()
         started = False
         if not ray.is_initialized():
