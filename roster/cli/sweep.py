@@ -93,7 +93,7 @@ def _say(row: Row, done: int, total: int) -> None:
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
-    help="Local runs at once, each in a process of its own [the CPUs over --workers]; "
+    help="Local runs at once, each in a worker process [the CPUs over --workers]; "
     "with --ray, Ray decides.",
 )
 @ray_option
