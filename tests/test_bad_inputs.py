@@ -35,6 +35,9 @@ class Case:
     lines: list[str]
     edits: tuple[Edit, ...] = ()
     files: dict[str, str | bytes] = field(default_factory=dict)
+    # the lines compared are those that start so; the files the command may write all the same
+    said: tuple[str, ...] = ("error:", "warning:", "Error:")
+    writes: tuple[str, ...] = ()
 
 
 def case(name: str, *args: str, code: int, lines: list[str], **kw: object) -> object:
@@ -93,11 +96,11 @@ CASES = [
             "    - {clinician: LEE, start: 2026-12-40, end: 2026-12-41}\n"
         },
     ),
-    # ... in a scenario file: the sweep stops before solving anything, and writes nothing
+    # ... in a scenario file: the sweep's run is a row of the table, INVALID with the message,
+    # and no folder of its own
     case(
         "yaml-date-scenario",
         "sweep",
-        "{tmp}/ok.yaml",
         "{tmp}/bad.yaml",
         "--out",
         "{tmp}/out",
@@ -105,12 +108,13 @@ CASES = [
         "1",
         code=2,
         lines=[
-            f"error: bad.yaml, column 'add.unavailability[1].start': {NOT_MOMENT} "
-            "(value: '2026-12-40')",
-            f"error: bad.yaml, column 'add.unavailability[1].end': {NOT_MOMENT} "
+            f"[1/1] bad: INVALID: bad.yaml, column 'add.unavailability[1].start': {NOT_MOMENT} "
+            f"(value: '2026-12-40'); bad.yaml, column 'add.unavailability[1].end': {NOT_MOMENT} "
             "(value: '2026-12-41')",
         ],
-        files={"ok.yaml": "base: week\n", "bad.yaml": SCENARIO},
+        files={"bad.yaml": SCENARIO},
+        said=("[1/1]",),
+        writes=("out/comparison.md", "out/comparison.json"),
     ),
     # an output folder that cannot be created: found before solving
     case(
@@ -472,15 +476,14 @@ def test_bad_input_exits_with_its_message_and_writes_nothing(
     result = CliRunner().invoke(main, args)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "Traceback" not in result.output
-    said = [
-        line
-        for line in result.output.splitlines()
-        if line.startswith(("error:", "warning:", "Error:"))
-    ]
+    said = [line for line in result.output.splitlines() if line.startswith(bad.said)]
     assert said == [_expand(line, tmp_path, solved_week) for line in bad.lines]
     assert result.exit_code == bad.code
     if bad.code != 0:
-        assert _tree(tmp_path) == before  # nothing written, no staging folder left behind
+        after = _tree(tmp_path)
+        # nothing written but what the command writes all the same, no staging folder left behind
+        assert {k: v for k, v in after.items() if k not in bad.writes} == before
+        assert sorted(set(after) - set(before)) == sorted(bad.writes)
         assert _tree(solved_week) == solved_before
 
 
