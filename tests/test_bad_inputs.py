@@ -244,6 +244,16 @@ CASES = [
         lines=["error: empty.csv: the file is empty; expected a header row"],
         files={"empty.csv": ""},
     ),
+    # a folder given as the roster
+    case(
+        "roster-is-a-folder",
+        "check",
+        "{week}",
+        "{tmp}/folder",
+        code=2,
+        lines=["error: folder: is a folder; expected a roster table (CSV)"],
+        files={"folder/keep.txt": ""},
+    ),
     # --- input that used to pass without a word -------------------------------------------------
     # absurd magnitudes: each field has a range (docs/format.md, docs/rules.md)
     case(
@@ -467,6 +477,7 @@ def test_bad_input_exits_with_its_message_and_writes_nothing(
     write_instance(tmp_path / "week", *bad.edits)
     for name, content in bad.files.items():
         target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             target.write_bytes(content)
         else:

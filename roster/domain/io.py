@@ -644,6 +644,10 @@ def read_roster(path: str | os.PathLike[str], instance: Instance) -> list[tuple[
     Only the columns ``clinician`` and ``session`` are read; unknown ids are errors.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(
+            [InputIssue(p.name, None, None, None, "is a folder; expected a roster table (CSV)")]
+        )
     if not p.is_file():
         raise InputError([InputIssue(str(p.name), None, None, None, "no such file")])
     try:
