@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from worked_example import Edit, cell, put, sub, write_instance
+from worked_example import WEEK_ROSTER, Edit, cell, put, sub, write_instance
 
 from roster.cli import main
 
@@ -511,3 +511,24 @@ def test_a_read_only_output_folder_is_found_before_solving(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert f"error: cannot create {locked / 'out'}: {locked} is not writable" in result.output
     assert "Solving" not in result.output
+
+
+def test_counts_of_one_are_singular(tmp_path: Path) -> None:
+    week = write_instance(tmp_path / "week")
+    solved = CliRunner().invoke(
+        main, ["solve", str(week), "--out", str(tmp_path / "out"), "--workers", "1"]
+    )
+    assert solved.exit_code == 0
+    assert "time limit 60 s, 1 worker\n" in solved.output
+    # the documented optimum and one assignment more, Dr Lee on the teaching session at HKU,
+    # where he holds no privileges and which needs a teacher: one hard violation (eligibility)
+    roster = tmp_path / "edited.csv"
+    pairs = [*WEEK_ROSTER, ("LEE", "TUE-AM-HKU")]
+    roster.write_text(
+        "clinician,session\n" + "".join(f"{c},{s}\n" for c, s in pairs), encoding="utf-8"
+    )
+    checked = CliRunner().invoke(main, ["check", str(week), str(roster)])
+    assert checked.exit_code == 1
+    lines = checked.output.splitlines()
+    assert len([line for line in lines if line.startswith("hard: ")]) == 1
+    assert lines[1].startswith("1 hard violation; objective ")

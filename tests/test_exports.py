@@ -78,7 +78,7 @@ def test_export_xlsx_writes_the_same_bytes_as_solve(out: Path, tmp_path: Path) -
     result = run("export", "xlsx", str(out), "--to", str(tmp_path / "again.xlsx"))
     assert result.exit_code == 0, result.output
     assert (
-        result.output == f"Wrote {tmp_path / 'again.xlsx'} (3 site sheet(s), Clinicians, "
+        result.output == f"Wrote {tmp_path / 'again.xlsx'} (3 site sheets, Clinicians, "
         "Allocation, Rules)\n"
     )
     assert (tmp_path / "again.xlsx").read_bytes() == (out / "roster.xlsx").read_bytes()
@@ -249,7 +249,7 @@ def events(path: Path) -> list[Calendar]:
 def test_export_ics_writes_one_calendar_per_clinician(out: Path, tmp_path: Path) -> None:
     result = run("export", "ics", str(out), "--to", str(tmp_path / "cal"))
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote 3 calendar(s) with 8 event(s) to {tmp_path / 'cal'}\n"
+    assert result.output == f"Wrote 3 calendars with 8 events to {tmp_path / 'cal'}\n"
     assert sorted(p.name for p in (tmp_path / "cal").iterdir()) == [
         "CHAN.ics",
         "LEE.ics",

@@ -25,6 +25,7 @@ from roster.cli.common import (
     write,
 )
 from roster.cli.interrupt import run_beside, stopped_by_signals
+from roster.domain.explain_words import count
 from roster.domain.io import InputError, OutputError, instance_hash, read_roster
 from roster.domain.rules import RULE_KINDS
 from roster.domain.tables import Instance
@@ -110,7 +111,7 @@ def solve(
     )
     say(
         f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
-        f"time limit {time_limit:g} s, {workers} workers"
+        f"time limit {time_limit:g} s, {count(workers, 'worker')}"
     )
 
     # live on a terminal, plain lines in logs; beside CP-SAT's own log (--log), plain lines too
@@ -263,7 +264,8 @@ def check(instance: str, roster_file: str, as_json: bool) -> None:
     else:
         for v in report.hard_violations:
             click.echo(f"hard: {v}")
-        click.echo(f"{len(report.hard_violations)} hard violations; objective {report.objective:,}")
+        n = len(report.hard_violations)
+        click.echo(f"{count(n, 'hard violation')}; objective {report.objective:,}")
         for kind, penalty in report.objective_by_rule.items():
             click.echo(f"  {kind:<20} {penalty:>10,}")
     sys.exit(1 if report.hard_violations else 0)
@@ -316,7 +318,10 @@ def generate(clinicians: int, weeks: int, seed: int, out_dir: str) -> None:
         write_instance(Path(out_dir), clinicians, weeks, seed)
     except OSError as err:
         fail_output(OutputError(f"cannot write to {out_dir}: {err.strerror or err}"))
-    click.echo(f"Wrote an instance of {clinicians} clinicians over {weeks} week(s) to {out_dir}")
+    click.echo(
+        f"Wrote an instance of {count(clinicians, 'clinician')} over {count(weeks, 'week')} "
+        f"to {out_dir}"
+    )
 
 
 @click.command(name="rules")

@@ -15,6 +15,7 @@ from typing import NoReturn
 import click
 
 from roster.cli.common import EXIT_INVALID, writable, write
+from roster.domain.explain_words import count
 from roster.domain.solved import FolderError, Solved, load_solved
 
 
@@ -75,7 +76,9 @@ def export_xlsx(out_dir: str, to: str | None) -> None:
     writable(str(folder))
     write(folder, {name: workbook_bytes(solved.instance, solved.pairs, solved.summary)})
     sites = len(solved.instance.sites)
-    click.echo(f"Wrote {folder / name} ({sites} site sheet(s), Clinicians, Allocation, Rules)")
+    click.echo(
+        f"Wrote {folder / name} ({count(sites, 'site sheet')}, Clinicians, Allocation, Rules)"
+    )
 
 
 @export.command(name="ics")
@@ -113,7 +116,7 @@ def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None) -> None:
     files = calendar_files(solved.instance, solved.pairs, when)
     write(folder, files)
     events = len(set(solved.pairs))
-    click.echo(f"Wrote {len(files)} calendar(s) with {events} event(s) to {folder}")
+    click.echo(f"Wrote {count(len(files), 'calendar')} with {count(events, 'event')} to {folder}")
 
 
 @click.command(name="report")

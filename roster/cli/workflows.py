@@ -21,6 +21,7 @@ from roster.cli.common import (
     writable,
     write,
 )
+from roster.domain.explain_words import count
 from roster.domain.io import (
     InputError,
     InputIssue,
@@ -265,7 +266,7 @@ def explain(
         sys.exit(4)
     for line in conflict_lines(diagnosis):
         click.echo(line)
-    click.echo(f"({ex.solves} solves, {ex.seconds:.1f} s)")
+    click.echo(f"({count(ex.solves, 'solve')}, {ex.seconds:.1f} s)")
     if do_relax:
         params = engine
         relaxed = relax(inst, diagnosis, params)
@@ -273,8 +274,9 @@ def explain(
             click.echo(f"No relaxed roster found (status {relaxed.status}).", err=True)
             sys.exit(EXIT_INFEASIBLE)
         click.echo(
-            f"The least bad roster ({relaxed.status}) breaks {len(relaxed.check.hard_violations)} "
-            f"hard rule(s); soft objective {relaxed.check.objective:,}:"
+            f"The least bad roster ({relaxed.status}) breaks "
+            f"{count(len(relaxed.check.hard_violations), 'hard rule')}; soft objective "
+            f"{relaxed.check.objective:,}:"
         )
         for v in relaxed.check.hard_violations:
             click.echo(f"  - {v}")
