@@ -244,6 +244,29 @@ CASES = [
         lines=["error: empty.csv: the file is empty; expected a header row"],
         files={"empty.csv": ""},
     ),
+    # a time with a time zone (it used to be compared with local times, and raise)
+    case(
+        "leave-with-a-time-zone",
+        "validate",
+        "{week}",
+        code=2,
+        lines=[
+            "error: unavailability.csv, row 2, column 'start': give a local time, without a time "
+            "zone (value: '2026-12-09T08:00+08:00')"
+        ],
+        edits=(cell("unavailability", 2, "start", "2026-12-09T08:00+08:00"),),
+    ),
+    case(
+        "session-with-a-time-zone",
+        "validate",
+        "{week}",
+        code=2,
+        lines=[
+            "error: sessions.csv, row 2, column 'start': give a local time, without a time zone "
+            "(value: '09:00Z')"
+        ],
+        edits=(cell("sessions", 2, "start", "09:00Z"),),
+    ),
     # a folder given as the roster
     case(
         "roster-is-a-folder",

@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import holidays as holiday_calendars
 from pydantic import (
@@ -224,6 +224,11 @@ class Session(Row):
         None, ge=1, le=STUDENTS, description="Students one teacher may take."
     )
 
+    @field_validator("start", "end")
+    @classmethod
+    def _local_time(cls, value: dt.time) -> dt.time:
+        return _local(value)
+
     @model_validator(mode="after")
     def _times(self) -> Session:
         if self.end <= self.start:
@@ -282,6 +287,16 @@ class Need(Row):
         return self.pref if self.max is None else self.max
 
 
+Clock = TypeVar("Clock", dt.time, dt.datetime)
+
+
+def _local(value: Clock) -> Clock:
+    """Times are Hong Kong's local times: a value with a time zone is refused, not compared."""
+    if value.tzinfo is not None:
+        raise ValueError("give a local time, without a time zone")
+    return value
+
+
 def _parse_moment(value: Any, *, end: bool) -> Any:
     """A date alone means the start of that day, or for an end the end of that day."""
     if isinstance(value, dt.datetime):
@@ -317,6 +332,11 @@ class Unavailability(Row):
     @classmethod
     def _end(cls, v: Any) -> Any:
         return _parse_moment(v, end=True)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local_moment(cls, value: dt.datetime) -> dt.datetime:
+        return _local(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Unavailability:
