@@ -142,6 +142,8 @@ def solve(
             data["settings"]["overrides"] = key_values(sets, "--set")
             data["settings"]["hint"] = hint_path
             write(out_dir, output_files(inst, outcome, data))
+            if as_json:
+                click.echo(json.dumps(data, indent=2))
             click.echo(
                 f"INTERRUPTED: the best roster found so far (objective {result.objective:,}) was "
                 f"written to {out_dir}.",
