@@ -159,3 +159,33 @@ def test_a_stop_set_before_the_solve_returns_at_once_without_a_roster() -> None:
     result = solve(build_problem(inst), SolveParams(time_limit=300), stop=stop)
     assert result.interrupted and result.status is SolveStatus.UNKNOWN
     assert result.assignments == () and result.wall_seconds < 60
+
+
+def test_an_interrupted_solve_is_written_as_such_and_printed_with_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine's answer is marked interrupted as a stop would leave it (the real signal is in
+    # the tests above): the command writes it with status INTERRUPTED, prints the same summary
+    # with --json, and exits 130.
+    import dataclasses
+
+    from worked_example import write_instance as write_week
+
+    import roster.app.solving
+
+    real = roster.app.solving.solve_instance
+
+    def interrupted(*args: object, **kwargs: object) -> roster.app.solving.Outcome:
+        outcome = real(*args, **kwargs)  # type: ignore[arg-type]
+        result = dataclasses.replace(outcome.result, interrupted=True)
+        return dataclasses.replace(outcome, result=result)
+
+    monkeypatch.setattr(roster.app.solving, "solve_instance", interrupted)
+    week = write_week(tmp_path / "week")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(week), "--out", str(out), "--json"])
+    assert result.exit_code == 130
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "INTERRUPTED" and summary["objective"] == 19
+    assert json.loads(result.stdout) == summary
+    assert "INTERRUPTED: the best roster found so far (objective 19)" in result.stderr
