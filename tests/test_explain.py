@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import get_args
 
@@ -332,3 +333,93 @@ def test_rest_after_an_evening_names_both_sessions() -> None:
         "Kong Sanatorium & Hospital cardiology clinical (E), so cannot also work Tue 8 Dec "
         "07:00-11:00, Hong Kong Sanatorium & Hospital cardiology clinical (M)"
     )
+
+
+HSK = "Hong Kong Sanatorium & Hospital cardiology"
+
+
+@pytest.mark.parametrize(
+    ("inst", "sentence"),
+    [
+        # 12 students, 6 per teacher: 2 teachers, and B is no teacher (not eligible)
+        (
+            lambda: make(
+                [doc("A"), doc("B", teacher=False)],
+                [sess("T", activity="teaching", students=12, students_per_teacher=6)],
+                needs=[need("T", 0, 2, 2)],
+                rules={"teaching_ratio": {}},
+            ),
+            f"Mon 7 Dec 09:00-13:00, {HSK} teaching (T) teaches 12 students, at most 6 per "
+            "teacher, so needs 2 teachers; eligible: Dr A",
+        ),
+        # the only doctor may work no weekend, and Saturday's clinic needs one
+        (
+            lambda: make(
+                [doc("A", max_weekends=0)],
+                [sess("W", day=5)],
+                rules={"cover_min": {}, "max_weekends": {}},
+            ),
+            "Dr A works no weekend over the horizon (a weekend with any session counts)",
+        ),
+        # 600 minutes at least, and one clinic of 240 minutes in the week
+        (
+            lambda: make([doc("A", min_minutes=600)], [sess("S")], rules={"total_minutes": {}}),
+            "Dr A works at least 600 minutes over the horizon",
+        ),
+        # three days in a row to cover, at most two
+        (
+            lambda: make(
+                [doc("A", max_consecutive_days=2)],
+                [sess(f"S{i}", day=i) for i in range(3)],
+                rules={"cover_min": {}, "max_consecutive_days": {}},
+            ),
+            "Dr A works at most 2 days in a row",
+        ),
+        # Tuesday and Thursday to cover: one day off between, where two are needed
+        (
+            lambda: make(
+                [doc("A", min_consecutive_days_off=2)],
+                [sess("S1", day=1), sess("S3", day=3)],
+                rules={"cover_min": {}, "min_days_off": {"outside": "worked"}},
+            ),
+            "Dr A takes at least 2 days off in a row",
+        ),
+        # an evening clinic, then a morning one the next day
+        (
+            lambda: make(
+                [doc("A")],
+                [sess("E", start="18:00", end="21:00"), sess("M", day=1)],
+                rules={
+                    "cover_min": {},
+                    "forbidden_successions": {
+                        "pairs": [{"first": {"period": "evening"}, "then": {"period": "am"}}]
+                    },
+                },
+            ),
+            "Dr A may not work an am session the day after an evening session in the week of "
+            "Mon 7 Dec",
+        ),
+        # two clinics on Monday, one a day at most
+        (
+            lambda: make(
+                [doc("A")],
+                [sess("S1"), sess("S2", start="14:00", end="17:00")],
+                rules={"cover_min": {}, "max_per_day": {"default": 1}},
+            ),
+            "Dr A works at most 1 session a day in the week of Mon 7 Dec",
+        ),
+    ],
+    ids=[
+        "teaching_ratio",
+        "max_weekends",
+        "total_minutes",
+        "max_consecutive_days",
+        "min_days_off",
+        "forbidden_successions",
+        "max_per_day",
+    ],
+)
+def test_each_rule_words_its_requirement(inst: Callable[[], Instance], sentence: str) -> None:
+    d = diagnose(inst(), time_limit=10)
+    assert d.explanation.status == "INFEASIBLE"
+    assert sentence in d.sentences

@@ -254,10 +254,16 @@ def _rest_after_evening(concern: Concern) -> str:
     return f"{_who(concern)} needs {length} of rest after an evening session{_week(concern)}"
 
 
+def _at_most(limit: int | None, noun: str) -> str:
+    """'at most 2 sessions', 'no session' (a limit of 0), 'any number of sessions' (none)."""
+    if limit is None:
+        return f"any number of {noun}s"
+    return f"no {noun}" if limit == 0 else f"at most {count(limit, noun)}"
+
+
 def _per(concern: Concern, column: str, unit: str) -> str:
     limit = _limit(concern, column)
-    amount = "no more" if limit is None else f"at most {count(limit, 'session')}"
-    return f"{_who(concern)} works {amount} {unit}{_week(concern)}"
+    return f"{_who(concern)} works {_at_most(limit, 'session')} {unit}{_week(concern)}"
 
 
 def _max_per_day(concern: Concern) -> str:
@@ -270,19 +276,22 @@ def _max_per_week(concern: Concern) -> str:
 
 def _max_weekends(concern: Concern) -> str:
     limit = _limit(concern, "max_weekends")
-    amount = "no" if limit is None else f"at most {count(limit, 'weekend')}"
+    amount = _at_most(limit, "weekend")
     return f"{_who(concern)} works {amount} over the horizon (a weekend with any session counts)"
 
 
 def _kind_words(kind: Any) -> str:
+    """'an evening session', 'a pm clinical session', 'any session'."""
     parts = [x for x in (kind.period, kind.activity) if x]
-    return " ".join(parts) + " session" if parts else "any session"
+    if not parts:
+        return "any session"
+    return ("an " if parts[0][0] in "aeiou" else "a ") + " ".join(parts) + " session"
 
 
 def _forbidden_successions(concern: Concern) -> str:
     params = _rule(concern)
     pairs = "; ".join(
-        f"a {_kind_words(p.then)} the day after a {_kind_words(p.first)}" for p in params.pairs
+        f"{_kind_words(p.then)} the day after {_kind_words(p.first)}" for p in params.pairs
     )
     return f"{_who(concern)} may not work {pairs}{_week(concern)}"
 
@@ -310,8 +319,7 @@ def _outside(concern: Concern) -> str:
 
 def _max_consecutive_days(concern: Concern) -> str:
     limit = _limit(concern, "max_consecutive_days")
-    amount = "no" if limit is None else f"at most {count(limit, 'day')}"
-    return f"{_who(concern)} works {amount} in a row{_outside(concern)}"
+    return f"{_who(concern)} works {_at_most(limit, 'day')} in a row{_outside(concern)}"
 
 
 def _min_consecutive_days(concern: Concern) -> str:
