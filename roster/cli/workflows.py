@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import time
+from dataclasses import replace
 from typing import NoReturn
 
 import click
@@ -132,6 +134,7 @@ def repair(
     from roster.domain.scenario import load_changes
     from roster.outputs.files import output_files
 
+    began = time.perf_counter()  # the time limit covers reading the input too
     try:
         moment = dt.datetime.fromisoformat(start)
     except ValueError:
@@ -156,7 +159,8 @@ def repair(
     writable(out_dir)
     settings = RepairSettings(moment, change_weight, urgency_weight, notice_days, max_changes)
     params = engine
-    outcome = run_repair(before, after, pairs, settings, params)
+    left = max(1.0, engine.time_limit - (time.perf_counter() - began))
+    outcome = run_repair(before, after, pairs, settings, replace(engine, time_limit=left))
     if outcome.frozen_problems:
         for p in outcome.frozen_problems:
             click.echo(f"error: {p}", err=True)
