@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,9 @@ def stopped_by_signals(stop: Stop, quiet: bool = False) -> Iterator[None]:
 
     def handle(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
+            if sys.stderr.isatty():
+                sys.stderr.write("\x1b[?25h\n")  # the live display hid the cursor: show it
+                sys.stderr.flush()
             os._exit(EXIT_AT_ONCE)  # the second signal: no clean-up, nothing written
         stop.set()
         if not quiet:
