@@ -9,11 +9,12 @@ import bisect
 import datetime as dt
 
 from roster.domain.rules import Rules as DomainRules
-from roster.domain.tables import Instance, Session
+from roster.domain.tables import Allocation, Instance, Session
 from solver.model import params as plain
 from solver.model.problem import (
     AllocationData,
     ClinicianData,
+    PastSessionData,
     ProblemData,
     RequestData,
     SessionData,
@@ -88,25 +89,42 @@ def build_problem(instance: Instance) -> ProblemData:
                     )
                     for n in instance.needs_by_session.get(s.id, ())
                 ),
+                holiday=s.date in instance.holidays,
             )
         )
 
-    clinicians = tuple(
-        ClinicianData(
-            c.id,
-            role_index[c.role],
-            c.max_per_day,
-            c.max_per_week,
-            c.max_weekends,
-            c.min_minutes,
-            c.max_minutes,
-            c.max_consecutive_days,
-            c.min_consecutive_days,
-            c.min_consecutive_days_off,
-            c.history,
+    clinicians = []
+    for c in instance.clinicians:
+        past = instance.past(c.id)
+        before = tuple(
+            PastSessionData(
+                day=(p.date - instance.rules.horizon.start).days,
+                start=_minutes(p.start_at, origin),
+                end=_minutes(p.end_at, origin),
+                activity=p.activity,
+                period=p.period,
+            )
+            for p in (past.sessions if past is not None else ())
         )
-        for c in instance.clinicians
-    )
+        clinicians.append(
+            ClinicianData(
+                c.id,
+                role_index[c.role],
+                c.max_per_day,
+                c.max_per_week,
+                c.max_weekends,
+                c.min_minutes,
+                c.max_minutes,
+                c.max_consecutive_days,
+                c.min_consecutive_days,
+                c.min_consecutive_days_off,
+                history=instance.days_before(c),
+                before=before,
+                prior_evenings=past.evenings if past is not None else 0,
+                prior_weekends=past.weekends if past is not None else 0,
+                prior_holidays=past.holidays if past is not None else 0,
+            )
+        )
 
     n_sites = len(instance.sites)
     travel = [[0] * n_sites for _ in range(n_sites)]
@@ -143,15 +161,7 @@ def build_problem(instance: Instance) -> ProblemData:
 
     clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
     allocations = tuple(
-        AllocationData(
-            clin_index[a.clinician],
-            activity_index[a.activity],
-            a.period == "week",
-            a.unit == "share",
-            a.target,
-            a.min,
-            a.max,
-        )
+        _allocation(instance, a, clin_index[a.clinician], activity_index[a.activity])
         for a in instance.allocations
     )
     requests = []
@@ -171,7 +181,7 @@ def build_problem(instance: Instance) -> ProblemData:
         requests.append(RequestData(clin_index[r.clinician], r.kind == "want", r.weight, matching))
 
     return ProblemData(
-        clinicians=clinicians,
+        clinicians=tuple(clinicians),
         sessions=tuple(sessions),
         roles=roles,
         activities=activities,
@@ -184,6 +194,36 @@ def build_problem(instance: Instance) -> ProblemData:
         allocations=allocations,
         requests=tuple(requests),
         rules=plain_rules(rules),
+    )
+
+
+def _allocation(instance: Instance, a: Allocation, clinician: int, activity: int) -> AllocationData:
+    """An allocation row as the model reads it. A term row counts the horizon's days in its term:
+    as a share, with what was delivered there before the horizon added to n and N; in sessions,
+    with bounds that are the horizon's part of what remains of the term's, spread evenly over the
+    weeks left in it: ceil(max(0, v - delivered) * weeks / weeks left)."""
+    share = a.unit == "share"
+    term = instance.term_of(a)
+    if term is None:
+        return AllocationData(
+            clinician, activity, a.period == "week", share, a.target, a.min, a.max
+        )
+    first, last, weeks, left = instance.term_weeks(term)
+    start = instance.rules.horizon.start
+    days = ((first - start).days, (last - start).days)
+    past = instance.past(a.clinician)
+    done = 0 if past is None else past.delivered_in(term.name, a.activity)
+    if share:
+        every = 0 if past is None else past.delivered_in(term.name)
+        return AllocationData(
+            clinician, activity, False, True, a.target, a.min, a.max, days, done, every
+        )
+
+    def part(v: int | None) -> int | None:
+        return None if v is None else -(-max(0, v - done) * weeks // left)
+
+    return AllocationData(
+        clinician, activity, False, False, part(a.target), part(a.min), part(a.max), days
     )
 
 

@@ -71,25 +71,31 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
         for c, s in problem.eligible:
             if (c, s) not in problem.unavailable:
                 open_to[problem.clinicians[c].id].append(inst.session_by_id[problem.sessions[s].id])
-        for a in inst.allocations:
-            if a.min is None or a.unit != "sessions":
+        start = inst.rules.horizon.start
+        # the compiled rows: a term row's minimum is the horizon's part of what remains
+        for a, row in zip(inst.allocations, problem.allocations, strict=True):
+            if row.min is None or a.unit != "sessions":
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
+            first, last = row.days if row.days is not None else (0, inst.rules.horizon.days - 1)
             for w in weeks:
                 n = sum(
                     1
                     for s in open_to[a.clinician]
-                    if s.activity == a.activity and (w is None or inst.week(s.date) == w)
+                    if s.activity == a.activity
+                    and (w is None or inst.week(s.date) == w)
+                    and first <= (s.date - start).days <= last
                 )
-                if n < a.min:
+                if n < row.min:
                     when = (
                         "over the horizon"
                         if w is None
-                        else "in the week of "
-                        f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
+                        else f"in the week of {start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
+                    if a.period == "term":
+                        when = "in this horizon, its part of the term's minimum"
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} "
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {row.min} "
                         f"{a.activity} "
                         f"sessions {when}, but only {n} are open to them"
                     )

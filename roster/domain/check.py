@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from roster.domain.history import PastSession
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -147,6 +148,10 @@ def _who(c: Clinician) -> str:
 
 def _what(s: Session) -> str:
     return f"{s.id} ({s.site} {s.date:%Y-%m-%d} {s.start:%H:%M}-{s.end:%H:%M})"
+
+
+def _what_past(p: PastSession) -> str:
+    return f"{p.session} ({p.site} {p.date:%Y-%m-%d} {p.start:%H:%M}-{p.end:%H:%M})"
 
 
 def _at(moment: dt.datetime) -> str:
@@ -403,21 +408,27 @@ def check_max_per_week(
 def check_rest_after_evening(
     instance: Instance, view: RosterView, params: RestAfterEveningParams
 ) -> RuleResult:
-    """Per ordered pair (a, b), a evening: 1 when a.end_at <= b.start_at < a.end_at + rest."""
+    """Per ordered pair (a, b), a evening: 1 when a.end_at <= b.start_at < a.end_at + rest; a may
+    be a published session before the horizon (the instance's history)."""
     rest = dt.timedelta(minutes=params.rest_minutes)
     items = []
     for c in instance.clinicians:
         mine = view.sessions_of(c.id)
-        for a in mine:
-            if instance.period(a) != "evening":
-                continue
+        past = instance.past(c.id)
+        evenings: list[tuple[dt.datetime, str]] = [
+            (p.end_at, f"{_what_past(p)}, published before the horizon")
+            for p in (past.sessions if past is not None else ())
+            if p.period == "evening"
+        ]
+        evenings += [(a.end_at, _what(a)) for a in mine if instance.period(a) == "evening"]
+        for end_at, what in evenings:
             for b in mine:
-                if a.end_at <= b.start_at < a.end_at + rest:
-                    gap = int((b.start_at - a.end_at).total_seconds() // 60)
+                if end_at <= b.start_at < end_at + rest:
+                    gap = int((b.start_at - end_at).total_seconds() // 60)
                     items.append(
                         (
                             1,
-                            f"{_who(c)} works the evening session {_what(a)} and then "
+                            f"{_who(c)} works the evening session {what} and then "
                             f"{_what(b)} {_count(gap, 'minute')} after it ends, "
                             f"less than the {params.rest_minutes} minutes of rest",
                         )
@@ -428,16 +439,50 @@ def check_rest_after_evening(
 # --- allocations -----------------------------------------------------------------------------
 
 
-def _allocation_periods(
-    instance: Instance, view: RosterView
-) -> Iterator[tuple[Allocation, str, int, int]]:
-    """Each allocation row in each of its periods: (row, period label, n, N).
+@dataclass(frozen=True)
+class AllocationPeriod:
+    """An allocation row in one of its periods: n counts the clinician's sessions of the row's
+    activity there, N all their sessions there; low, target and high are the bounds that apply.
 
-    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there.
-    """
+    A term row counts the horizon's days in the term. In sessions, its bounds are the horizon's
+    part of what remains of the term's: ceil(max(0, v - d) * weeks / weeks left), where d was
+    delivered in the term before the horizon. As a share, n and N add what was delivered (d of
+    the activity, D of all) and the bounds are the term's own."""
+
+    row: Allocation
+    label: str
+    n: int
+    total: int
+    low: int | None
+    target: int | None
+    high: int | None
+
+
+def allocation_periods(instance: Instance, view: RosterView) -> Iterator[AllocationPeriod]:
+    """Each allocation row in each of its periods (each week, the horizon, or its term)."""
     horizon = instance.rules.horizon
     for a in instance.allocations:
         mine = view.sessions_of(a.clinician)
+        bounds = (a.min, a.target, a.max)
+        if a.period == "term":
+            term = instance.term_of(a)
+            if term is None:
+                continue
+            first, last, weeks, left = instance.term_weeks(term)
+            inside = [s for s in mine if first <= s.date <= last]
+            n = sum(1 for s in inside if s.activity == a.activity)
+            past = instance.past(a.clinician)
+            done = 0 if past is None else past.delivered_in(term.name, a.activity)
+            label = f"term {term.name} ({first:%Y-%m-%d} to {last:%Y-%m-%d}, {done} before)"
+            if a.unit == "share":
+                every = 0 if past is None else past.delivered_in(term.name)
+                yield AllocationPeriod(a, label, n + done, len(inside) + every, *bounds)
+            else:
+                low, target, high = (
+                    None if v is None else _ceil_div(max(0, v - done) * weeks, left) for v in bounds
+                )
+                yield AllocationPeriod(a, label, n, len(inside), low, target, high)
+            continue
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
             periods = [
@@ -450,7 +495,7 @@ def _allocation_periods(
             ]
         for label, inside in periods:
             n = sum(1 for s in inside if s.activity == a.activity)
-            yield a, label, n, len(inside)
+            yield AllocationPeriod(a, label, n, len(inside), *bounds)
 
 
 def check_allocation_bounds(
@@ -462,29 +507,32 @@ def check_allocation_bounds(
     share: below = ceil(max(0, min*N - 100n) / 100), above = ceil(max(0, 100n - max*N) / 100).
     """
     items = []
-    for a, label, n, total in _allocation_periods(instance, view):
-        if a.min is None and a.max is None:
+    for p in allocation_periods(instance, view):
+        a, n, total = p.row, p.n, p.total
+        if p.low is None and p.high is None:
             continue
         c = instance.clinician_by_id[a.clinician]
         if a.unit == "sessions":
-            below = max(0, a.min - n) if a.min is not None else 0
-            above = max(0, n - a.max) if a.max is not None else 0
-            has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {label}"
+            below = max(0, p.low - n) if p.low is not None else 0
+            above = max(0, n - p.high) if p.high is not None else 0
+            has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {p.label}"
             bounds = []
             if below:
-                bounds.append(f"below the minimum of {a.min}")
+                bounds.append(f"below the minimum of {p.low}")
             if above:
-                bounds.append(f"above the maximum of {a.max}")
+                bounds.append(f"above the maximum of {p.high}")
         else:
-            below = _ceil_div(max(0, a.min * total - 100 * n), 100) if a.min is not None else 0
-            above = _ceil_div(max(0, 100 * n - a.max * total), 100) if a.max is not None else 0
+            below = _ceil_div(max(0, p.low * total - 100 * n), 100) if p.low is not None else 0
+            above = _ceil_div(max(0, 100 * n - p.high * total), 100) if p.high is not None else 0
             share = f" ({100 * n / total:.0f}%)" if total else ""
-            has = f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} in {label}"
+            has = (
+                f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} in {p.label}"
+            )
             bounds = []
             if below:
-                bounds.append(f"below the minimum share of {a.min}% by {_count(below, 'session')}")
+                bounds.append(f"below the minimum share of {p.low}% by {_count(below, 'session')}")
             if above:
-                bounds.append(f"above the maximum share of {a.max}% by {_count(above, 'session')}")
+                bounds.append(f"above the maximum share of {p.high}% by {_count(above, 'session')}")
         if below + above:
             items.append((below + above, f"{has}, {' and '.join(bounds)}"))
     return _score(params, items)
@@ -498,13 +546,13 @@ def check_allocation_target(
     sessions: |n - target|; share: ceil(|100n - target*N| / 100).
     """
     units = 0
-    for a, _, n, total in _allocation_periods(instance, view):
-        if a.target is None:
+    for p in allocation_periods(instance, view):
+        if p.target is None:
             continue
-        if a.unit == "sessions":
-            units += abs(n - a.target)
+        if p.row.unit == "sessions":
+            units += abs(p.n - p.target)
         else:
-            units += _ceil_div(abs(100 * n - a.target * total), 100)
+            units += _ceil_div(abs(100 * p.n - p.target * p.total), 100)
     return [], params.weight * units
 
 
@@ -525,11 +573,20 @@ def check_requests(instance: Instance, view: RosterView, params: RequestsParams)
 
 def check_fairness(instance: Instance, view: RosterView, params: FairnessParams) -> RuleResult:
     """Per kind and role: max - min of such sessions among the clinicians of the role who are
-    eligible and available for at least one session of the kind (when at least 2 are)."""
+    eligible and available for at least one session of the kind (when at least 2 are); with
+    window_weeks, each counts those they worked in the window before the horizon too."""
     teacher_rule = instance.rules.rules.eligibility.teaching_needs_teacher
 
     def of_kind(kind: str, s: Session) -> bool:
-        return instance.period(s) == "evening" if kind == "evening" else instance.is_weekend(s.date)
+        if kind == "evening":
+            return instance.period(s) == "evening"
+        if kind == "holiday":
+            return s.date in instance.holidays
+        return instance.is_weekend(s.date)
+
+    def before(kind: str, c: Clinician) -> int:
+        past = instance.past(c.id) if params.window_weeks else None
+        return 0 if past is None else past.worked(kind)
 
     roles = list(dict.fromkeys(c.role for c in instance.clinicians))
     units = 0
@@ -548,7 +605,10 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
             ]
             if len(group) < 2:
                 continue
-            counts = [sum(1 for s in view.sessions_of(c.id) if of_kind(kind, s)) for c in group]
+            counts = [
+                before(kind, c) + sum(1 for s in view.sessions_of(c.id) if of_kind(kind, s))
+                for c in group
+            ]
             units += max(counts) - min(counts)
     return [], params.weight * units
 
@@ -613,6 +673,11 @@ def check_forbidden_successions(
             kind.period is None or instance.period(s) == kind.period
         )
 
+    def matches_past(p: PastSession, kind: SessionKind) -> bool:
+        return (kind.activity is None or p.activity == kind.activity) and (
+            kind.period is None or p.period == kind.period
+        )
+
     # the listed pairs broken by a session followed by another, per kind of session (activity
     # and period): a year-long roster has hundreds of such pairs per clinician and a benchmark
     # hundreds of listed pairs, where there are a few dozen kinds
@@ -622,8 +687,24 @@ def check_forbidden_successions(
         return s.activity, instance.period(s)
 
     items: list[Item] = []
+    eve = instance.rules.horizon.start - dt.timedelta(days=1)
     for c in instance.clinicians:
         days = view.days_of(c.id)
+        # a published session the day before the horizon, then one on its first day
+        past = instance.past(c.id)
+        for p in past.sessions if past is not None else ():
+            if p.date != eve:
+                continue
+            for b in days.get(instance.rules.horizon.start, ()):
+                for pair in params.pairs:
+                    if matches_past(p, pair.first) and matches(b, pair.then):
+                        items.append(
+                            (
+                                1,
+                                f"{_who(c)} works {_what(b)} the day after {_what_past(p)}, "
+                                "published before the horizon",
+                            )
+                        )
         for day, firsts in days.items():
             for a in firsts:
                 for b in days.get(day + dt.timedelta(days=1), ()):
@@ -704,7 +785,7 @@ def check_max_consecutive_days(
         limit = c.max_consecutive_days if c.max_consecutive_days is not None else params.default
         if limit is None:
             continue
-        past = c.history if params.outside == "history" else ()
+        past = instance.days_before(c) if params.outside == "history" else ()
         for first, length in _day_runs(instance, view, c, True, past):
             before = max(0, -first)  # days of the run before the horizon
             if length > limit and length > before:
@@ -734,7 +815,7 @@ def _short(
     if low is None:
         return items
     days = instance.rules.horizon.days
-    past = c.history if outside == "history" else ()
+    past = instance.days_before(c) if outside == "history" else ()
     exempt = outside in (exempting, "history")
     for first, length in _day_runs(instance, view, c, worked, past):
         if exempt and (first == -len(past) or first + length == days):

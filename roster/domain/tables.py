@@ -24,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from roster.domain.rules import RuleSet
+from roster.domain.history import ClinicianPast, History
+from roster.domain.rules import RuleSet, Term
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;,\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -108,13 +109,15 @@ class Clinician(Row):
         None,
         ge=1,
         description="Days worked in a row up to the day before the horizon (the day before "
-        "them off); read by the sequence rules with outside: history.",
+        "them off); read by the sequence rules with outside: history, over what the published "
+        "rosters say.",
     )
     off_before: int | None = Field(
         None,
         ge=1,
         description="Days off in a row up to the day before the horizon (the day before them "
-        "worked); read by the sequence rules with outside: history.",
+        "worked); read by the sequence rules with outside: history, over what the published "
+        "rosters say.",
     )
 
     @model_validator(mode="after")
@@ -142,8 +145,14 @@ class Clinician(Row):
 class Allocation(Row):
     clinician: Id = Field(description="Clinician id.")
     activity: Id = Field(description="Activity, e.g. clinical, teaching, research.")
-    period: Literal["week", "horizon"] = Field(
-        description="Applies to each week, or to the whole horizon."
+    period: Literal["week", "horizon", "term"] = Field(
+        description="Applies to each week, to the whole horizon, or to a term (rules file, "
+        "terms) counting what was delivered in it before the horizon."
+    )
+    term: Id | None = Field(
+        None,
+        description="With period term: the term's name; blank: the one term that overlaps the "
+        "horizon.",
     )
     unit: Literal["sessions", "share"] = Field(
         description="sessions: session counts; share: percent (0-100) of the clinician's "
@@ -169,6 +178,8 @@ class Allocation(Row):
                 raise ValueError(f"{n1} {v1} is greater than {n2} {v2}")
         if not values:
             raise ValueError("give at least one of target, min, max")
+        if self.term is not None and self.period != "term":
+            raise ValueError(f"term {self.term} is given but the period is {self.period}, not term")
         return self
 
 
@@ -363,6 +374,10 @@ class Instance(BaseModel):
     unavailability: tuple[Unavailability, ...] = Field((), description="Leave and other absences.")
     requests: tuple[Request, ...] = Field((), description="Wishes: want or avoid.")
     rules: RuleSet = Field(description="Horizon, calendar and rules.")
+    history: History | None = Field(
+        None,
+        description="What the published rosters before the horizon say (roster solve --db).",
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Instance:
@@ -412,6 +427,42 @@ class Instance(BaseModel):
                 holiday_calendars.country_holidays("HK", years=range(h.start.year, h.end.year + 1))
             )
         return frozenset(days)
+
+    def past(self, clinician: str) -> ClinicianPast | None:
+        """The clinician's history before the horizon, when the instance carries one."""
+        return None if self.history is None else self.history.of(clinician)
+
+    def days_before(self, clinician: Clinician) -> tuple[bool, ...]:
+        """The known days before the horizon, oldest first (True: worked): the clinician's
+        worked_before or off_before when given, else the published rosters' (history), else ()."""
+        typed = clinician.history
+        if typed:
+            return typed
+        past = self.past(clinician.id)
+        return () if past is None else past.days
+
+    def term_of(self, allocation: Allocation) -> Term | None:
+        """The term a period: term allocation adds up over: the one named, else the one term
+        that overlaps the horizon; None when there is no such term (a cross-table problem)."""
+        if allocation.period != "term":
+            return None
+        if allocation.term is not None:
+            return self.rules.term(allocation.term)
+        overlapping = self.terms_overlapping()
+        return overlapping[0] if len(overlapping) == 1 else None
+
+    def terms_overlapping(self) -> list[Term]:
+        h = self.rules.horizon
+        return [t for t in self.rules.terms if t.start <= h.end and h.start <= t.end]
+
+    def term_weeks(self, term: Term) -> tuple[dt.date, dt.date, int, int]:
+        """The horizon's days in the term (first, last), the weeks they span, and the weeks left
+        in the term from the first of them to its end (both rounded up to whole weeks)."""
+        h = self.rules.horizon
+        first, last = max(h.start, term.start), min(h.end, term.end)
+        inside = -(-((last - first).days + 1) // 7)
+        left = -(-((term.end - first).days + 1) // 7)
+        return first, last, inside, left
 
     def is_weekend(self, day: dt.date) -> bool:
         """Saturday, Sunday or a holiday."""
@@ -494,36 +545,40 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
             if p not in site_ids:
                 yield _unknown("clinicians", i, "privileges", p, site_ids, "site")
 
-    alloc_keys: set[tuple[str, str, str]] = set()
+    alloc_keys: set[tuple[str, str, str, str | None]] = set()
     share_sums: dict[tuple[str, str, str], int] = defaultdict(int)
     for i, a in enumerate(inst.allocations):
         if a.clinician not in clin_ids:
             yield _unknown("allocations", i, "clinician", a.clinician, clin_ids, "clinician")
         if a.activity not in activities:
             yield _unknown("allocations", i, "activity", a.activity, activities, "activity")
-        key = (a.clinician, a.activity, a.period)
+        if a.period == "term":
+            yield from _term_problems(inst, i, a)
+        key = (a.clinician, a.activity, a.period, a.term)
         if key in alloc_keys:
             yield Problem(
                 "allocations",
                 i,
                 "activity",
                 a.activity,
-                f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}",
+                f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}"
+                + (f" {a.term}" if a.term else ""),
             )
         alloc_keys.add(key)
         if a.unit == "share":
+            per = a.period + (f" {a.term}" if a.term else "")
             for col in ("min", "target"):
                 v = getattr(a, col)
                 if v is not None:
-                    share_sums[(a.clinician, a.period, col)] += v
-                    if share_sums[(a.clinician, a.period, col)] > 100:
+                    share_sums[(a.clinician, per, col)] += v
+                    if share_sums[(a.clinician, per, col)] > 100:
                         yield Problem(
                             "allocations",
                             i,
                             col,
                             v,
                             f"shares cannot be met: the {col} shares of {a.clinician} per "
-                            f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} "
+                            f"{per} add up to {share_sums[(a.clinician, per, col)]} "
                             "percent",
                         )
         elif a.min is not None and a.period == "week":
@@ -573,6 +628,15 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
         if s.id in missing:
             yield Problem("sessions", i, "id", s.id, "session has no row in needs")
 
+    if inst.history is not None:
+        seen_past: set[str] = set()
+        for i, past in enumerate(inst.history.clinicians):
+            if past.clinician not in clin_ids:
+                yield _unknown("history", i, "clinician", past.clinician, clin_ids, "clinician")
+            if past.clinician in seen_past:
+                yield Problem("history", i, "clinician", past.clinician, "duplicate clinician")
+            seen_past.add(past.clinician)
+
     for i, u in enumerate(inst.unavailability):
         if u.clinician not in clin_ids:
             yield _unknown("unavailability", i, "clinician", u.clinician, clin_ids, "clinician")
@@ -592,3 +656,43 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                 r.date.isoformat(),
                 f"date outside the horizon {horizon.start} to {horizon.end}",
             )
+
+
+def _term_problems(inst: Instance, i: int, a: Allocation) -> Iterable[Problem]:
+    """A period: term row names a term of the rules file that overlaps the horizon, or leaves
+    the term blank when exactly one does."""
+    horizon = inst.rules.horizon
+    span = f"the horizon {horizon.start} to {horizon.end}"
+    if a.term is None:
+        overlapping = inst.terms_overlapping()
+        if not overlapping:
+            known = ", ".join(t.name for t in inst.rules.terms) or "none"
+            yield Problem(
+                "allocations",
+                i,
+                "period",
+                a.period,
+                f"no term of the rules file overlaps {span} (terms: {known})",
+            )
+        elif len(overlapping) > 1:
+            names = ", ".join(t.name for t in overlapping)
+            yield Problem(
+                "allocations",
+                i,
+                "term",
+                "",
+                f"several terms overlap {span} ({names}): name one in the term column",
+            )
+        return
+    term = inst.rules.term(a.term)
+    if term is None:
+        known = ", ".join(t.name for t in inst.rules.terms) or "none"
+        yield Problem("allocations", i, "term", a.term, f"unknown term (known: {known})")
+    elif term.end < horizon.start or horizon.end < term.start:
+        yield Problem(
+            "allocations",
+            i,
+            "term",
+            a.term,
+            f"the term ({term.start} to {term.end}) does not overlap {span}",
+        )

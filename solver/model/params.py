@@ -135,7 +135,8 @@ class RequestsParams(RuleParams):
 
 @dataclass(frozen=True)
 class FairnessParams(RuleParams):
-    kinds: tuple[Literal["evening", "weekend"], ...]
+    kinds: tuple[Literal["evening", "weekend", "holiday"], ...]
+    window_weeks: int  # weeks before the horizon counted too (ClinicianData.prior)
 
 
 @dataclass(frozen=True)

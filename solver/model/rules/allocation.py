@@ -14,14 +14,24 @@ from solver.model.variables import Term, Variables, period_vars
 def _periods(
     problem: ProblemData, v: Variables, row: AllocationData
 ) -> Iterator[tuple[str, cp_model.LinearExpr, cp_model.LinearExpr | int, int]]:
-    """(label, n, N, count of N's variables) per period: each week, or the horizon once."""
+    """(label, n, N, count of N's variables) per period: each week, or the horizon once (or the
+    row's days of it). A share row's sessions delivered before the horizon add to n and N."""
     keys = range(problem.n_weeks) if row.per_week else [None]
     for key in keys:
-        by_activity = period_vars(problem, v, row.clinician, key)
+        if row.days is None:
+            by_activity = period_vars(problem, v, row.clinician, key)
+        else:
+            first, last = row.days
+            by_activity = {}
+            for s, x in v.by_clinician[row.clinician]:
+                if first <= problem.sessions[s].day <= last:
+                    by_activity.setdefault(problem.sessions[s].activity, []).append(x)
         xs = [x for group in by_activity.values() for x in group]
-        n = cp_model.LinearExpr.sum(by_activity.get(row.activity, []))
-        total = cp_model.LinearExpr.sum(xs) if row.share else 0  # N is used by shares only
-        yield f"{row.clinician},{row.activity},{key}", n, total, len(xs)
+        n = cp_model.LinearExpr.sum(by_activity.get(row.activity, [])) + row.prior
+        total = (  # N is used by shares only
+            cp_model.LinearExpr.sum(xs) + row.prior_total if row.share else 0
+        )
+        yield f"{row.clinician},{row.activity},{key}", n, total, len(xs) + row.prior_total
 
 
 def add_allocation_bounds(
