@@ -105,7 +105,7 @@ def joined(folder: Path = TERM) -> Instance:
     tables["requests"] = [r for inst in instances for r in inst.requests]
     horizon = first.rules.horizon.model_copy(update={"end": instances[-1].rules.horizon.end})
     rules = first.rules.model_copy(update={"horizon": horizon})
-    return Instance(**{t: tuple(rows) for t, rows in tables.items()}, rules=rules)  # type: ignore[arg-type]
+    return Instance(**{t: tuple(rows) for t, rows in tables.items()}, rules=rules)
 
 
 def judge(instance: Instance, pairs: list[tuple[str, str]], seconds: float) -> Term:
@@ -119,32 +119,31 @@ def judge(instance: Instance, pairs: list[tuple[str, str]], seconds: float) -> T
                 if c == a.clinician and instance.session_by_id[s].activity == "teaching"
             )
             teaching[a.clinician] = (n, a.target)
+    # the clinicians eligible and available for at least one session of each kind
     problem = build_problem(instance)
-    open_to: dict[str, set[int]] = {kind: set() for kind in KINDS}
-    for c, s in problem.eligible:
-        if (c, s) in problem.unavailable:
+    open_to: dict[str, set[str]] = {kind: set() for kind in KINDS}
+    for ci, si in problem.eligible:
+        if (ci, si) in problem.unavailable:
             continue
-        session = problem.sessions[s]
-        if session.evening:
-            open_to["evening"].add(c)
-        if session.weekend:
-            open_to["weekend"].add(c)
-    counts = {
-        kind: {c: 0 for c in open_to[kind]} for kind in KINDS
-    }  # clinician index: sessions of the kind
-    index = {c.id: i for i, c in enumerate(instance.clinicians)}
-    for c, s in set(pairs):
-        session = instance.session_by_id[s]
-        flags = {"evening": instance.period(session) == "evening"}
-        flags["weekend"] = instance.is_weekend(session.date)
+        data = problem.sessions[si]
+        for kind, flag in (("evening", data.evening), ("weekend", data.weekend)):
+            if flag:
+                open_to[kind].add(problem.clinicians[ci].id)
+    counts = {kind: dict.fromkeys(open_to[kind], 0) for kind in KINDS}
+    for clinician, session_id in set(pairs):
+        session = instance.session_by_id[session_id]
+        flags = {
+            "evening": instance.period(session) == "evening",
+            "weekend": instance.is_weekend(session.date),
+        }
         for kind in KINDS:
-            if flags[kind] and index[c] in counts[kind]:
-                counts[kind][index[c]] += 1
+            if flags[kind] and clinician in counts[kind]:
+                counts[kind][clinician] += 1
     spread: dict[tuple[str, str], int] = {}
     for kind in KINDS:
         for role in sorted({c.role for c in instance.clinicians}):
             values = [
-                n for c, n in counts[kind].items() if instance.clinicians[c].role == role
+                n for c, n in counts[kind].items() if instance.clinician_by_id[c].role == role
             ]
             if len(values) >= 2:
                 spread[(kind, role)] = max(values) - min(values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from roster.domain.check import RosterView, allocation_periods
 from roster.domain.solved import Solved
 from roster.domain.tables import Instance
 
@@ -26,14 +27,12 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
 
     attained: Counter[str] = Counter()
     targeted: Counter[str] = Counter()
-    for a in instance.allocations:
-        if a.target is None or a.unit != "sessions":
+    # each row in each of its periods: a term row aims at the horizon's part of what remains
+    for period in allocation_periods(instance, RosterView(instance, pairs)):
+        if period.target is None or period.row.unit != "sessions":
             continue
-        periods = instance.n_weeks if a.period == "week" else 1
-        targeted[a.activity] += a.target * periods
-        attained[a.activity] += sum(
-            1 for s in mine.get(a.clinician, []) if instance.session_by_id[s].activity == a.activity
-        )
+        targeted[period.row.activity] += period.target
+        attained[period.row.activity] += period.n
 
     met = 0
     for r in instance.requests:
