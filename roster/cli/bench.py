@@ -11,7 +11,6 @@ from typing import Any
 
 import click
 
-from roster.app.bench import COLUMNS, solve_one
 from roster.cli.common import engine_options
 from roster.domain.io import write_outputs
 from roster.outputs.tables import markdown_table
@@ -25,6 +24,9 @@ def _stdout_to_stderr() -> None:
 
 def _solve_apart(path: str, engine: SolveParams) -> dict[str, Any]:
     """One instance in a fresh process of its own, so that its peak memory is its own."""
+    # the engine is imported when a benchmark runs, not by every command's start
+    from roster.app.bench import solve_one
+
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=_stdout_to_stderr) as pool:
         return pool.submit(solve_one, path, engine).result()
@@ -51,6 +53,8 @@ def curtois(files: tuple[str, ...], out_dir: str, engine: SolveParams) -> None:
     Example:
       roster bench curtois data/benchmarks/curtois/Instance1.txt --time-limit 60 --out out/bench
     """
+    from roster.app.bench import COLUMNS
+
     rows = []
     for path in files:
         try:
