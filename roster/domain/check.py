@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from roster.domain.credentials import holds_site, holds_specialty, lapses
+from roster.domain.prorate import Due
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -191,15 +193,17 @@ def _ineligible_because(
         reasons.append(
             f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
         )
-    if s.specialty is not None and s.specialty not in c.specialties:
+    if s.specialty is not None and not holds_specialty(instance, c, s.specialty):
         reasons.append(
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
             f"({', '.join(c.specialties)})"
         )
-    if s.site not in c.privileges:
+    if not holds_site(instance, c, s.site):
         reasons.append(f"{c.id} has no privileges at {s.site}")
     if teacher_rule and s.activity == "teaching" and not c.teacher:
         reasons.append(f"{s.id} is a teaching session and {c.id} is not a teacher")
+    # the dates of the credentials the session needs: an assignment outside them is ineligible
+    reasons.extend(lapses(instance, c, s))
     return reasons
 
 
@@ -430,13 +434,15 @@ def check_rest_after_evening(
 
 def _allocation_periods(
     instance: Instance, view: RosterView
-) -> Iterator[tuple[Allocation, str, int, int]]:
-    """Each allocation row in each of its periods: (row, period label, n, N).
+) -> Iterator[tuple[Allocation, Due, str, int, int]]:
+    """Each allocation row in each of its periods: (row, due, period label, n, N).
 
-    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there.
+    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there;
+    the due holds the period's minimum and target, prorated by absence (``Instance.dues``).
     """
     horizon = instance.rules.horizon
     for a in instance.allocations:
+        dues = instance.dues[(a.clinician, a.activity, a.period)]
         mine = view.sessions_of(a.clinician)
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
@@ -448,9 +454,9 @@ def _allocation_periods(
                 (_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
                 for w in range(instance.n_weeks)
             ]
-        for label, inside in periods:
+        for due, (label, inside) in zip(dues, periods, strict=True):
             n = sum(1 for s in inside if s.activity == a.activity)
-            yield a, label, n, len(inside)
+            yield a, due, label, n, len(inside)
 
 
 def check_allocation_bounds(
@@ -458,21 +464,22 @@ def check_allocation_bounds(
 ) -> RuleResult:
     """Per allocation row with a min or max, per period: below + above.
 
-    sessions: below = max(0, min - n), above = max(0, n - max);
+    sessions: below = max(0, min - n), above = max(0, n - max), min prorated by absence;
     share: below = ceil(max(0, min*N - 100n) / 100), above = ceil(max(0, 100n - max*N) / 100).
     """
     items = []
-    for a, label, n, total in _allocation_periods(instance, view):
+    for a, due, label, n, total in _allocation_periods(instance, view):
         if a.min is None and a.max is None:
             continue
         c = instance.clinician_by_id[a.clinician]
         if a.unit == "sessions":
-            below = max(0, a.min - n) if a.min is not None else 0
+            below = max(0, due.min - n) if due.min is not None else 0
             above = max(0, n - a.max) if a.max is not None else 0
             has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {label}"
             bounds = []
             if below:
-                bounds.append(f"below the minimum of {a.min}")
+                prorated = f" ({a.min} prorated: available {due.share})" if due.min != a.min else ""
+                bounds.append(f"below the minimum of {due.min}{prorated}")
             if above:
                 bounds.append(f"above the maximum of {a.max}")
         else:
@@ -495,14 +502,15 @@ def check_allocation_target(
 ) -> RuleResult:
     """Per allocation row with a target, per period: the deviation.
 
-    sessions: |n - target|; share: ceil(|100n - target*N| / 100).
+    sessions: |n - target|, target prorated by absence; share: ceil(|100n - target*N| / 100).
     """
     units = 0
-    for a, _, n, total in _allocation_periods(instance, view):
+    for a, due, _, n, total in _allocation_periods(instance, view):
         if a.target is None:
             continue
         if a.unit == "sessions":
-            units += abs(n - a.target)
+            assert due.target is not None
+            units += abs(n - due.target)
         else:
             units += _ceil_div(abs(100 * n - a.target * total), 100)
     return [], params.weight * units

@@ -37,7 +37,8 @@ class _HardOrSoftParams(_Params):
 
 
 class EligibilityParams(_Params):
-    """Who may take a session: role, specialty, site privileges, teacher qualification."""
+    """Who may take a session: role, specialty, site privileges, teacher qualification, and the
+    dates of the clinician's credentials."""
 
     hard: Literal[True] = Field(
         True, description="Always hard: an ineligible assignment is impossible."
@@ -45,6 +46,12 @@ class EligibilityParams(_Params):
     teaching_needs_teacher: bool = Field(
         True,
         description="Sessions whose activity is 'teaching' need a clinician with teacher=true.",
+    )
+    warn_days: int = Field(
+        30,
+        ge=0,
+        description="roster validate warns about credentials that lapse within this many days "
+        "after the horizon ends.",
     )
 
 
@@ -99,6 +106,12 @@ class RestAfterEveningParams(_HardOrSoftParams):
 
 class AllocationBoundsParams(_HardOrSoftParams):
     """Each allocation row's min and max (sessions, or share of the clinician's sessions)."""
+
+    prorate: bool = Field(
+        True,
+        description="Scale a minimum in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
 
 
 class TeachingRatioParams(_HardOrSoftParams):
@@ -197,6 +210,12 @@ class CoverPreferredParams(_SoftParams):
 
 class AllocationTargetParams(_SoftParams):
     """Distance from each allocation row's target, in sessions (shares rounded up)."""
+
+    prorate: bool = Field(
+        True,
+        description="Scale a target in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
 
 
 class RequestsParams(_SoftParams):

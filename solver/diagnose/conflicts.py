@@ -59,7 +59,8 @@ def _group_of(
     pairs = [var_sessions[i] for i in indices if i in var_sessions]
     clinicians = {c for c, _ in pairs}
     sessions = {s for _, s in pairs}
-    if len(sessions) == 1 and (len(clinicians) != 1 or SPECS[kind].cover is not None):
+    spec = SPECS.get(kind)  # None for a run's own constraints (a repair's frozen past)
+    if len(sessions) == 1 and (len(clinicians) != 1 or (spec is not None and spec.cover)):
         return Group(kind, session=sessions.pop())
     if len(clinicians) == 1:
         weeks = sorted(problem.sessions[s].week for s in sessions)
