@@ -29,8 +29,9 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
     for a in instance.allocations:
         if a.target is None or a.unit != "sessions":
             continue
-        periods = instance.n_weeks if a.period == "week" else 1
-        targeted[a.activity] += a.target * periods
+        # each period's target, prorated by absence
+        dues = instance.dues[(a.clinician, a.activity, a.period)]
+        targeted[a.activity] += sum(d.target or 0 for d in dues)
         attained[a.activity] += sum(
             1 for s in mine.get(a.clinician, []) if instance.session_by_id[s].activity == a.activity
         )

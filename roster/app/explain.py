@@ -75,13 +75,14 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
             if a.min is None or a.unit != "sessions":
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
-            for w in weeks:
+            dues = inst.dues[(a.clinician, a.activity, a.period)]  # prorated by absence
+            for w, due in zip(weeks, dues, strict=True):
                 n = sum(
                     1
                     for s in open_to[a.clinician]
                     if s.activity == a.activity and (w is None or inst.week(s.date) == w)
                 )
-                if n < a.min:
+                if due.min is not None and n < due.min:
                     when = (
                         "over the horizon"
                         if w is None
@@ -89,7 +90,7 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                         f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} "
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {due.min} "
                         f"{a.activity} "
                         f"sessions {when}, but only {n} are open to them"
                     )
