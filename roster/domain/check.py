@@ -185,26 +185,23 @@ def _score(params: Any, items: Iterable[Item]) -> RuleResult:
 
 def _ineligible_because(
     instance: Instance, c: Clinician, s: Session, teacher_rule: bool
-) -> list[str]:
-    """Why c may not take s; empty when c is eligible for s."""
-    reasons = []
+) -> Iterator[str]:
+    """Why c may not take s, one reason at a time; none when c is eligible for s (fairness asks
+    only whether there is a first reason)."""
     roles = [n.role for n in instance.needs_by_session.get(s.id, ())]
     if c.role not in roles:
-        reasons.append(
-            f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
-        )
+        yield f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
     if s.specialty is not None and not holds_specialty(instance, c, s.specialty):
-        reasons.append(
+        yield (
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
             f"({', '.join(c.specialties)})"
         )
     if not holds_site(instance, c, s.site):
-        reasons.append(f"{c.id} has no privileges at {s.site}")
+        yield f"{c.id} has no privileges at {s.site}"
     if teacher_rule and s.activity == "teaching" and not c.teacher:
-        reasons.append(f"{s.id} is a teaching session and {c.id} is not a teacher")
+        yield f"{s.id} is a teaching session and {c.id} is not a teacher"
     # the dates of the credentials the session needs: an assignment outside them is ineligible
-    reasons.extend(lapses(instance, c, s))
-    return reasons
+    yield from lapses(instance, c, s)
 
 
 def _clashing_leave(view: RosterView, c: Clinician, s: Session) -> list[Unavailability]:
@@ -221,7 +218,7 @@ def check_eligibility(
     """Each assignment (c, s) is eligible: role needed, specialty, site privilege, teacher."""
     items = []
     for c, s in view.assignments():
-        reasons = _ineligible_because(instance, c, s, params.teaching_needs_teacher)
+        reasons = list(_ineligible_because(instance, c, s, params.teaching_needs_teacher))
         if reasons:
             items.append(
                 (
@@ -549,7 +546,7 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
                 for c in instance.clinicians
                 if c.role == role
                 and any(
-                    not _ineligible_because(instance, c, s, teacher_rule)
+                    next(_ineligible_because(instance, c, s, teacher_rule), None) is None
                     and not _clashing_leave(view, c, s)
                     for s in kind_sessions
                 )

@@ -47,7 +47,9 @@ def open_to(instance: Instance, c: Clinician, s: Session) -> bool:
 
 def governing(instance: Instance, c: Clinician, s: Session) -> dict[str, tuple[Credential, ...]]:
     """The clinician's dated credentials that govern the session, by name."""
-    mine = instance.credentials_of.get(c.id, {})
+    mine = instance.credentials_of.get(c.id)
+    if not mine:
+        return {}
     return {
         name: rows
         for name, rows in mine.items()
@@ -58,6 +60,8 @@ def governing(instance: Instance, c: Clinician, s: Session) -> dict[str, tuple[C
 def lapses(instance: Instance, c: Clinician, s: Session) -> list[str]:
     """Each governing credential none of whose windows holds the session, in words ("D01's
     privileges at HSK are valid to 2026-12-09"); empty when the dates allow the session."""
+    if c.id not in instance.credentials_of:
+        return []
     return [
         f"{c.id}'s {label(instance, name)} {'is' if name in APPOINTMENT_CREDENTIALS else 'are'} "
         f"{windows_text(rows)}"

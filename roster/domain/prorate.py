@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from roster.domain.credentials import lapses, open_to
-from roster.domain.tables import Allocation, Instance, Session
+from roster.domain.tables import Allocation, Instance, Session, Unavailability
 
 Span = tuple[dt.datetime, dt.datetime]
 
@@ -30,8 +30,10 @@ class Due:
 
     min: int | None
     target: int | None
-    available: int  # minutes of working time the clinician can work in the period
-    working: int  # minutes of working time open to the clinician in the period
+    # minutes of working time open to the clinician in the period, and of it those they can
+    # work; both 0 when nothing is prorated (no absence or dated credential, or prorate off)
+    available: int
+    working: int
 
     @property
     def share(self) -> str:
@@ -74,17 +76,28 @@ def allocation_dues(instance: Instance) -> dict[tuple[str, str, str], tuple[Due,
     scale_min = bounds is not None and bounds.prorate
     scale_target = targets is not None and targets.prorate
     time: dict[str, dict[int | None, tuple[int, int]]] = {}
+    leave: dict[str, list[Unavailability]] = defaultdict(list)
+    for u in instance.unavailability:
+        leave[u.clinician].append(u)
+    by_kind: dict[tuple[str, str | None], list[Session]] = defaultdict(list)
+    for s in instance.sessions:
+        by_kind[(s.site, s.specialty)].append(s)
     out: dict[tuple[str, str, str], tuple[Due, ...]] = {}
     for row in instance.allocations:
         dues = []
         for key in periods(instance, row):
             low, aim = row.min, row.target
             available = working = 0
-            if row.unit == "sessions" and (
-                (scale_min and low is not None) or (scale_target and aim is not None)
+            away = row.clinician in leave or row.clinician in instance.credentials_of
+            if (
+                away
+                and row.unit == "sessions"
+                and ((scale_min and low is not None) or (scale_target and aim is not None))
             ):
                 if row.clinician not in time:
-                    time[row.clinician] = _working_time(instance, row.clinician)
+                    time[row.clinician] = _working_time(
+                        instance, row.clinician, leave.get(row.clinician, []), by_kind
+                    )
                 available, working = time[row.clinician].get(key, (0, 0))
                 if scale_min and low is not None:
                     low = scaled(low, available, working)
@@ -95,19 +108,28 @@ def allocation_dues(instance: Instance) -> dict[tuple[str, str, str], tuple[Due,
     return out
 
 
-def _working_time(instance: Instance, clinician_id: str) -> dict[int | None, tuple[int, int]]:
+def _working_time(
+    instance: Instance,
+    clinician_id: str,
+    leave: list[Unavailability],
+    by_kind: dict[tuple[str, str | None], list[Session]],
+) -> dict[int | None, tuple[int, int]]:
     """(available, working) minutes per week index and for the horizon (None)."""
     c = instance.clinician_by_id[clinician_id]
-    leave = [u for u in instance.unavailability if u.clinician == clinician_id]
     open_spans: dict[int | None, list[Span]] = defaultdict(list)
     free_spans: dict[int | None, list[Span]] = defaultdict(list)
+    dated = clinician_id in instance.credentials_of
 
     def free(s: Session) -> bool:
         away = any(u.start < s.end_at and s.start_at < u.end for u in leave)
-        return not away and not lapses(instance, c, s)
+        return not away and not (dated and lapses(instance, c, s))
 
-    sites = set(c.privileges) | set(instance.credentials_of.get(clinician_id, {}))
-    for s in (s for site in sites for s in instance.sessions_at.get(site, ())):
+    dates = instance.credentials_of.get(clinician_id, {})
+    sites = set(c.privileges) | set(dates)
+    held: list[str | None] = [None, *sorted(set(c.specialties) | set(dates))]
+    # the sessions at a site the clinician holds, of a specialty they hold (or none)
+    maybe = [s for site in sites for sp in held for s in by_kind.get((site, sp), ())]
+    for s in maybe:
         if not open_to(instance, c, s):
             continue
         span = (s.start_at, s.end_at)
