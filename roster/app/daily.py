@@ -469,13 +469,14 @@ def _chains(
     start = settings.start or dt.datetime.combine(session.date, dt.time())
     movable = {sess[s.id] for s in instance.sessions if s.start_at >= start}
     kept = [(clin[c], sess[s]) for c, s in pairs]
+    here = sess[session.id]
     found: list[tuple[int, int, str, tuple[Move, ...]]] = []
     for role in roles:
         takers = [clin[c] for c in candidates if instance.clinician_by_id[c].role == role]
         steps = find_chains(
             problem,
             kept,
-            sess[session.id],
+            here,
             problem.roles.index(role),
             takers,
             movable,
@@ -483,13 +484,16 @@ def _chains(
             params=dataclasses.replace(settings.chains, options=max(settings.top, 1)),
         )
         for chain in steps:
+            # in the order they read: the taker onto the session, then each session handed on,
+            # its giver before its taker
+            ordered = sorted(chain, key=lambda step: (step[1] != here, step[1], step[2]))
             moves = tuple(
                 Move(
                     problem.clinicians[c].id,
                     problem.sessions[s].id,
                     "added" if added else "removed",
                 )
-                for c, s, added in chain
+                for c, s, added in ordered
             )
             taker = next(m.clinician for m in moves if m.session == session.id)
             verdict = judge.judge(moves)

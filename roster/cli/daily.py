@@ -194,7 +194,7 @@ def swap(
         s_a = inst.session_by_id[str(a[1])]
         line = f"{_who(inst, a[0])} gives {_what(s_a)} to {_who(inst, b[0])}"
         if b[1] is not None:
-            line += f"; {_who(inst, b[0])} gives {_what(inst.session_by_id[b[1]])} to {a[0]}"
+            line += f"; {b[0]} gives {_what(inst.session_by_id[b[1]])} to {a[0]}"
         click.echo(line + ".")
         for v in verdict.created:
             click.echo(f"hard: {v}")
@@ -394,11 +394,16 @@ def _print_cover(inst: Instance, answer: Any) -> None:
             continue
         click.echo(f"{title}, best first (change in penalty, then the objective):")
         for i, o in enumerate(options, first):
-            steps = [
-                f"{m.clinician} {'takes' if m.kind == 'added' else 'gives up'} {m.session}"
-                for m in o.moves
-                if m.clinician != o.taker or m.session != answer.session
-            ]
+            steps = []
+            for m in o.moves:
+                if m.kind != "removed":
+                    continue
+                to = [n.clinician for n in o.moves if n.kind == "added" and n.session == m.session]
+                steps.append(
+                    f"{m.clinician} hands {m.session} on to {' and '.join(to)}"
+                    if to
+                    else f"{m.clinician} gives up {m.session}"
+                )
             how = f" ({'; '.join(steps)})" if steps else ""
             click.echo(
                 f"  {i}. {_who(inst, o.taker)} takes it{how}: {_signed(o.verdict.change)} -> "

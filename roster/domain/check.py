@@ -13,7 +13,6 @@ sentence per item whose units are above 0 and penalty 0; when soft, no sentences
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -260,28 +259,37 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
     def minutes(m: int) -> dt.timedelta:
         return dt.timedelta(minutes=m)
 
+    # no gap is longer than this: once b starts this long after a ends, so does every later one
+    longest = minutes(max([params.min_gap_minutes, *instance.travel_minutes.values()]))
     items = []
     for c in instance.clinicians:
-        for a, b in itertools.combinations(view.sessions_of(c.id), 2):
-            if (
-                a.end_at + minutes(gap(a, b)) <= b.start_at
-                or b.end_at + minutes(gap(b, a)) <= a.start_at
-            ):
-                continue
-            # a starts no later than b (sessions_of is sorted), so either they overlap in time,
-            # or a ends before b starts and the gap from a to b is too short
-            if a.end_at > b.start_at:
-                why = "which overlap in time"
-            else:
-                left = int((b.start_at - a.end_at).total_seconds() // 60)
-                kind = (
-                    f"at least {gap(a, b)} minutes between sessions at {a.site}"
-                    if a.site == b.site
-                    else f"{gap(a, b)} minutes to get from {a.site} to {b.site}"
-                )
-                why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
-            items.append((1, f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"))
+        mine = view.sessions_of(c.id)
+        for i, a in enumerate(mine):
+            for b in mine[i + 1 :]:
+                if a.end_at + longest <= b.start_at:
+                    break  # b and all after it start late enough (they are in order of start)
+                if not (
+                    a.end_at + minutes(gap(a, b)) <= b.start_at
+                    or b.end_at + minutes(gap(b, a)) <= a.start_at
+                ):
+                    items.append((1, _clash(c, a, b, gap(a, b))))
     return _score(params, items)
+
+
+def _clash(c: Clinician, a: Session, b: Session, gap: int) -> str:
+    """The no_overlap sentence for a, b (a starts no later than b) that are not compatible."""
+    # either they overlap in time, or a ends before b starts and the gap from a to b is too short
+    if a.end_at > b.start_at:
+        why = "which overlap in time"
+    else:
+        left = int((b.start_at - a.end_at).total_seconds() // 60)
+        kind = (
+            f"at least {gap} minutes between sessions at {a.site}"
+            if a.site == b.site
+            else f"{gap} minutes to get from {a.site} to {b.site}"
+        )
+        why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
+    return f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"
 
 
 # --- cover -----------------------------------------------------------------------------------
