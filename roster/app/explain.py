@@ -168,8 +168,14 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             parts = []
             for a in rows:
                 unit = "%" if a.unit == "share" else " sessions"
-                rng = " to ".join(f"{v}{unit}" for v in (a.min, a.max) if v is not None)
-                word = "at least" if a.max is None else "at most" if a.min is None else "from"
+                low = a.min
+                if a.period == "week" and group.week >= 0:
+                    # the week's minimum, prorated by absence
+                    low = inst.dues[(a.clinician, a.activity, a.period)][group.week].min
+                elif a.period == "horizon":
+                    low = inst.dues[(a.clinician, a.activity, a.period)][0].min
+                rng = " to ".join(f"{v}{unit}" for v in (low, a.max) if v is not None)
+                word = "at least" if a.max is None else "at most" if low is None else "from"
                 parts.append(f"{a.activity} {word} {rng} per {a.period}")
             return f"{c.name}'s time allocation: {'; '.join(parts)}{week}"
         return f"{group.kind} for {c.name}{week}"
