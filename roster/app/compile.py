@@ -25,9 +25,7 @@ def plain_rules(rules: DomainRules) -> plain.Rules:
     """The validated rules as the engine's plain records, kind by kind."""
     active: dict[str, plain.RuleParams] = {}
     for kind, params in rules.active().items():
-        data = params.model_dump()
-        data.setdefault("hard", False)  # a rule that is always soft
-        data.setdefault("weight", 0)  # a rule that is always hard
+        data = params.model_dump() | {"hard": params.hard, "weight": params.weight}
         if "pairs" in data:
             data["pairs"] = tuple(
                 plain.Succession(plain.SessionKind(**p["first"]), plain.SessionKind(**p["then"]))

@@ -182,7 +182,7 @@ class Judge:
                 continue
             found, penalty = CHECKERS[kind](part, view, params)
             hard += found
-            if not getattr(params, "hard", False):
+            if not params.hard:
                 soft[kind] = penalty
         return hard, soft
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from roster.app.compile import build_problem
 from roster.domain.check import CheckReport, check_roster
 from roster.domain.tables import Instance, Session
-from solver.diagnose.conflicts import Explanation, Group, explain, solve_relaxed
+from solver.diagnose.conflicts import Explanation, Group, explain, relax_groups
 from solver.diagnose.gaps import cover_gaps
 from solver.engine.params import SolveParams
+from solver.engine.solve import solve
 from solver.model.build import Customize
 from solver.model.problem import ProblemData
 
@@ -195,11 +196,10 @@ def diagnose(
 
 
 def relax(inst: Instance, diagnosis: Diagnosis, params: SolveParams) -> Relaxed:
-    """The least bad roster with the minimal set's hard rules turned into heavy penalties."""
+    """The least bad roster with the minimal set's hard rules turned into heavy penalties, by the
+    engine every command runs."""
     problem = build_problem(inst)
-    status, chosen = solve_relaxed(
-        problem, diagnosis.explanation.groups, params.time_limit, params.workers, params.seed
-    )
-    pairs = tuple(sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen))
-    report = check_roster(inst, pairs) if status in ("OPTIMAL", "FEASIBLE") else None
-    return Relaxed(status, pairs, report)
+    groups = diagnosis.explanation.groups
+    result = solve(problem, params, transform=lambda built: relax_groups(built, problem, groups))
+    report = check_roster(inst, result.assignments) if result.status.has_solution else None
+    return Relaxed(result.status.value, result.assignments, report)

@@ -174,7 +174,7 @@ def _ceil_div(a: int, b: int) -> int:
 def _score(params: Any, items: Iterable[Item]) -> RuleResult:
     """Hard: one sentence per item. Soft: weight times the units of all items."""
     found = list(items)
-    if getattr(params, "hard", False):
+    if params.hard:
         return [text for _, text in found], 0
     return [], params.weight * sum(units for units, _ in found)
 
@@ -840,6 +840,6 @@ def check_roster(instance: Instance, assignments: Iterable[tuple[str, str]]) -> 
     for kind, params in instance.rules.rules.active().items():
         found, penalty = CHECKERS[kind](instance, view, params)
         violations.extend(found)
-        if not getattr(params, "hard", False):
+        if not params.hard:
             by_rule[kind] = penalty
     return CheckReport(hard_violations=tuple(violations), objective_by_rule=by_rule)

@@ -9,7 +9,7 @@ and its label in the objective breakdown. The exact meaning of each rule is writ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,18 +17,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class _Params(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Every rule says whether it is hard and what a unit of violation costs: a field where the
+    # rules file may set it, fixed by the rule's class where it may not.
+    hard: ClassVar[bool]
+    weight: ClassVar[int]
+
 
 class _SoftParams(_Params):
-    weight: int = Field(
+    hard: ClassVar[bool] = False
+    weight: int = Field(  # type: ignore[misc]
         1, ge=0, description="Penalty per unit of violation, added to the objective."
     )
 
 
 class _HardOrSoftParams(_Params):
-    hard: bool = Field(
+    hard: bool = Field(  # type: ignore[misc]
         True, description="True: never broken. False: broken at a cost of `weight` per unit."
     )
-    weight: int = Field(
+    weight: int = Field(  # type: ignore[misc]
         1000, ge=0, description="Penalty per unit of violation when `hard` is false."
     )
 
@@ -40,9 +46,10 @@ class EligibilityParams(_Params):
     """Who may take a session: role, specialty, site privileges, teacher qualification, and the
     dates of the clinician's credentials."""
 
-    hard: Literal[True] = Field(
+    hard: Literal[True] = Field(  # type: ignore[misc]
         True, description="Always hard: an ineligible assignment is impossible."
     )
+    weight: ClassVar[int] = 0
     teaching_needs_teacher: bool = Field(
         True,
         description="Sessions whose activity is 'teaching' need a clinician with teacher=true.",
@@ -58,13 +65,15 @@ class EligibilityParams(_Params):
 class AvailabilityParams(_Params):
     """No session that overlaps one of the clinician's unavailability periods."""
 
-    hard: Literal[True] = Field(True, description="Always hard.")
+    hard: Literal[True] = Field(True, description="Always hard.")  # type: ignore[misc]
+    weight: ClassVar[int] = 0
 
 
 class NoOverlapParams(_Params):
     """One place at a time: two sessions of one clinician may not overlap, counting travel."""
 
-    hard: Literal[True] = Field(True, description="Always hard.")
+    hard: Literal[True] = Field(True, description="Always hard.")  # type: ignore[misc]
+    weight: ClassVar[int] = 0
     travel: bool = Field(True, description="Add the travel minutes between different sites.")
     min_gap_minutes: int = Field(
         0, ge=0, description="Minimum minutes between two sessions at the same site."
