@@ -4,7 +4,7 @@
     python scripts/bench_daily.py --clinicians 100 --swaps 50 --covers 20
 
 The instance is `roster generate --clinicians N --weeks W --seed S`; its roster is solved once
-(--time-limit, 2 workers), or read from --roster. Then, with the instance loaded:
+(--time-limit, 120 s by default, 2 workers), or read from --roster. Then, with the instance loaded:
 - swaps: random exchanges and give-aways between two clinicians (half each), each judged by
   roster.app.daily.swap; the first one apart (it computes the instance's prorated allocations,
   once per instance);
@@ -53,7 +53,7 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--roster", type=Path, help="A solved roster.csv of that instance.")
-    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--swaps", type=int, default=100)
     ap.add_argument("--covers", type=int, default=40)
     args = ap.parse_args()
@@ -75,6 +75,8 @@ def main() -> None:
             )
         )
         print(f"solved: {result.status.value}, objective {result.objective}", flush=True)
+        if not result.status.has_solution:
+            sys.exit("no roster to work on: give a longer --time-limit, or --roster")
     pairs = read_roster(roster_csv, inst)
     print(
         f"instance: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "

@@ -23,12 +23,13 @@ from typing import Any, Literal
 from roster.app.compile import build_problem
 from roster.app.solving import Outcome
 from roster.app.store import Change, Published, Store, StoreError
-from roster.domain.check import CHECKERS, CheckReport, RosterView, check_fairness, check_roster
+from roster.domain.check import CHECKERS, CheckReport, RosterView, check_roster
 from roster.domain.credentials import lapses, open_to
 from roster.domain.rules import FairnessParams
 from roster.domain.tables import Instance, Session, Unavailability
 from solver.model.problem import ProblemData
 from solver.model.result import Result, SolveStatus
+from solver.model.rules import SPECS
 from solver.search.chains import ChainParams, find_chains
 
 
@@ -97,7 +98,7 @@ class Judge:
             for row in getattr(instance, table):
                 rows[row.clinician].append(row)
         self._index = {s.id: i for i, s in enumerate(instance.sessions)}
-        self._fairness_before: int | None = None
+        self._whole_before: tuple[list[str], dict[str, int]] | None = None
 
     def judge(self, moves: Sequence[Move]) -> Verdict:
         """The hard violations the moves create and end, and each soft rule's change."""
@@ -116,23 +117,39 @@ class Judge:
         )
         after = apply_moves(before, moves)
         part = self._part(people, sessions)
-        hard_before, soft_before = self._score(part, before)
-        hard_after, soft_after = self._score(part, after)
-        change = {k: soft_after[k] - soft_before[k] for k in soft_before}
+        whole = self._whole_kinds()
+        local = [k for k in inst.rules.rules.active() if k not in whole]
+        hard_before, soft_before = self._score(part, before, local)
+        hard_after, soft_after = self._score(part, after, local)
+        # the rules that weigh clinicians against each other, on the whole roster; fairness only
+        # when a session of a kind it counts changes hands
         fairness = inst.rules.rules.fairness
-        if fairness is not None:
-            change["fairness"] = 0  # unless a session it shares out changes hands
-        if fairness is not None and any(self._shared(fairness, s) for s in sessions):
-            if self._fairness_before is None:
-                self._fairness_before = self._fairness(fairness, self.roster)
-            after_all = apply_moves(self.roster, moves)
-            change["fairness"] = self._fairness(fairness, after_all) - self._fairness_before
+        if fairness is not None and not any(self._shared(fairness, s) for s in sessions):
+            soft_before["fairness"] = soft_after["fairness"] = 0
+            whole.remove("fairness")
+        if whole:
+            if self._whole_before is None:
+                self._whole_before = self._score(inst, self.roster, self._whole_kinds())
+            hard, soft = self._whole_before
+            hard_before += hard
+            soft_before.update({k: soft[k] for k in whole if k in soft})
+            hard, soft = self._score(inst, apply_moves(self.roster, moves), whole)
+            hard_after += hard
+            soft_after.update(soft)
+        change = {k: soft_after[k] - soft_before[k] for k in soft_before}
         order = list(inst.rules.rules.active())
         return Verdict(
             created=tuple((Counter(hard_after) - Counter(hard_before)).elements()),
             ended=tuple((Counter(hard_before) - Counter(hard_after)).elements()),
             change_by_rule={k: change[k] for k in order if k in change},
         )
+
+    def _whole_kinds(self) -> list[str]:
+        """The rules judged on the whole roster: those that weigh clinicians against each other,
+        but continuity, whose series the part holds whole."""
+        return [
+            k for k in self.instance.rules.rules.active() if SPECS[k].couples and k != "continuity"
+        ]
 
     def _part(self, people: set[str], sessions: set[str]) -> Instance:
         """The instance cut down to these clinicians (their rows) and sessions (their needs),
@@ -172,13 +189,15 @@ class Judge:
         return part
 
     def _score(
-        self, part: Instance, pairs: list[tuple[str, str]]
+        self, part: Instance, pairs: list[tuple[str, str]], kinds: list[str]
     ) -> tuple[list[str], dict[str, int]]:
+        """The hard sentences and soft penalties of these rules on these assignments of the
+        instance (or of a part of it)."""
         view = RosterView(self.instance, pairs)
         hard: list[str] = []
         soft: dict[str, int] = {}
         for kind, params in self.instance.rules.rules.active().items():
-            if kind == "fairness":
+            if kind not in kinds:
                 continue
             found, penalty = CHECKERS[kind](part, view, params)
             hard += found
@@ -191,10 +210,6 @@ class Judge:
         return ("evening" in params.kinds and self.instance.period(s) == "evening") or (
             "weekend" in params.kinds and self.instance.is_weekend(s.date)
         )
-
-    def _fairness(self, params: FairnessParams, roster: list[tuple[str, str]]) -> int:
-        _, penalty = check_fairness(self.instance, RosterView(self.instance, roster), params)
-        return penalty
 
 
 # --- swap ----------------------------------------------------------------------------------------
