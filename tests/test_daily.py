@@ -9,13 +9,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from factory import MONDAY, SITES, TRAVEL, doc, make, micro_instances, need, sess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster.app.daily import Judge, Move, apply_moves, cover, swap
+from roster.app.daily import DailyError, Judge, Move, apply_moves, cover, swap
 from roster.app.store import Store
 from roster.cli import main
 from roster.domain.check import check_roster
@@ -108,6 +109,23 @@ def test_a_cover_found_directly_ranked_by_the_change_in_penalty() -> None:
     ]
     assert answer.direct[0].moves == (Move("C", "S", "added"),)
     assert answer.chains == () and not answer.searched_chains
+
+
+def test_a_cover_for_a_session_short_of_its_people() -> None:
+    # without --without: S is empty and has room for one doctor; from the roster as it is (13:
+    # S below its minimum, 10 short of its preferred, C's wish 3), C gains 13, X and D 10 each
+    # (a tie, in the order of the clinicians table)
+    inst = direct_week()
+    answer = cover(inst, [("E", "O")], "S")
+    assert answer.leaving is None and answer.objective == 13
+    assert [(o.taker, o.verdict.change) for o in answer.direct] == [
+        ("C", -13),
+        ("X", -10),
+        ("D", -10),
+    ]
+    # once C is on it, it has its most: nobody more can take it
+    with pytest.raises(DailyError, match="S already has its most of every role it needs"):
+        cover(inst, [("C", "S"), ("E", "O")], "S")
 
 
 def test_a_cover_found_only_by_a_chain() -> None:
