@@ -4,6 +4,7 @@ checker run on the changed part of a roster agreeing with the checker on the who
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
@@ -16,7 +17,15 @@ from factory import MONDAY, SITES, TRAVEL, doc, make, micro_instances, need, ses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from roster.app.daily import DailyError, Judge, Move, apply_moves, cover, swap
+from roster.app.daily import (
+    CoverSettings,
+    DailyError,
+    Judge,
+    Move,
+    apply_moves,
+    cover,
+    swap,
+)
 from roster.app.store import Store
 from roster.cli import main
 from roster.domain.check import check_roster
@@ -147,6 +156,20 @@ def test_a_cover_found_only_by_a_chain() -> None:
     assert answer.chains[0].verdict.ended == (
         "S (HSK 2026-12-09 09:00-13:00) has 0 doctors, below its minimum of 1",
     )
+
+
+def test_chains_hand_on_no_session_before_from() -> None:
+    # the same chain, but T starts at 09:00 and --from is 10:00 that day: T stays with B
+    inst = make(
+        [doc("X"), doc("B"), doc("C", privileges="EMC")],
+        [sess("S", day=2), sess("T", day=2, site="EMC")],
+        needs=[need("S", 1, 1, 1), need("T", 1, 1, 1)],
+        rules={"cover_min": {}, "cover_max": {}},
+    )
+    settings = CoverSettings(start=dt.datetime(2026, 12, 9, 10, 0))
+    answer = cover(inst, [("X", "S"), ("B", "T")], "S", without="X", settings=settings)
+    assert answer.options == () and answer.searched_chains
+    assert answer.why_not[-1] == "No chain of changes was found either."
 
 
 def test_an_impossible_cover_says_why() -> None:

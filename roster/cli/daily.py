@@ -66,12 +66,14 @@ def _store_options(f: Any) -> Any:
             ),
             click.option(
                 "--db",
+                metavar="DB",
                 help="With --apply: publish the changed roster as the next version of its "
                 "horizon in this history store (a SQLite path or a database URL).",
             ),
             click.option(
                 "--by",
                 "published_by",
+                metavar="NAME",
                 default=None,
                 help="With --db: who publishes [the user's login name].",
             ),
@@ -160,7 +162,7 @@ def swap(
     \b
     Example:
       roster swap data/samples/hksh-affiliation-week out/hksh/roster.csv \\
-        D03:TUE-AM-HCC-CAR-CLINIC D04:THU-AM-HSK-CAR-CLINIC
+        D01:TUE-PM-QMH-CAR-SOPC D02:FRI-AM-QMH-CAR-WARD
     """
     from roster.app.daily import DailyError
     from roster.app.daily import swap as run_swap
