@@ -13,7 +13,7 @@ from worked_example import add_row, messages, write_instance
 from roster.app.compile import build_problem
 from roster.cli import main
 from roster.domain.check import check_roster
-from roster.domain.credentials import warnings
+from roster.domain.credentials import credential_warnings
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
 from solver.engine.solve import solve
@@ -86,7 +86,7 @@ def test_the_checker_names_an_assignment_outside_a_window() -> None:
 
 
 def test_validate_warns_of_the_lapse_inside_the_horizon() -> None:
-    assert warnings(lapsing_week()) == [
+    assert credential_warnings(lapsing_week()) == [
         "Dr A (A) loses eligibility for 2 sessions inside the horizon: A's privileges at HSK "
         "are valid 2026-01-01 to 2026-12-09 (THU, FRI)",
         "Dr B (B) loses eligibility for 3 sessions inside the horizon: B's privileges at HSK "
@@ -138,7 +138,7 @@ def test_a_renewal_is_no_lapse_and_a_registration_holds_a_specialty() -> None:
         ],
     )
     assert eligible(inst) == [("A", "FRI"), ("A", "MON")]
-    assert warnings(inst) == []
+    assert credential_warnings(inst) == []
 
 
 def test_validate_warns_of_credentials_lapsing_soon_after_the_horizon() -> None:
@@ -150,7 +150,7 @@ def test_validate_warns_of_credentials_lapsing_soon_after_the_horizon() -> None:
         {"clinician": "B", "credential": "practising_certificate", "valid_to": "2027-01-31"},
     ]
     inst = make([doc("A"), doc("B")], [sess("MON")], credentials=credentials)
-    assert warnings(inst) == [
+    assert credential_warnings(inst) == [
         "Dr A (A): privileges at HSK lapse after 2026-12-31, 18 days after the horizon ends"
     ]
     later = make(
@@ -159,7 +159,7 @@ def test_validate_warns_of_credentials_lapsing_soon_after_the_horizon() -> None:
         credentials=credentials,
         rules={"eligibility": {"warn_days": 49}},
     )
-    assert warnings(later)[1] == (
+    assert credential_warnings(later)[1] == (
         "Dr B (B): practising certificate lapses after 2027-01-31, 49 days after the horizon ends"
     )
 

@@ -36,10 +36,10 @@ def validate(instance: str) -> None:
     Example:
       roster validate data/samples/dual-track-cohort
     """
-    from roster.domain.credentials import warnings
+    from roster.domain.credentials import credential_warnings
 
     inst = load(instance, writes=False)
-    for line in warnings(inst):
+    for line in credential_warnings(inst):
         click.echo(f"warning: {line}", err=True)
     click.echo(
         f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "

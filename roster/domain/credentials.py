@@ -120,7 +120,7 @@ def ends(rows: tuple[Credential, ...]) -> list[dt.datetime]:
     return [end for _, end in merged if end != hi]
 
 
-def warnings(instance: Instance) -> list[str]:
+def credential_warnings(instance: Instance) -> list[str]:
     """What `roster validate` warns about, clinician by clinician: the sessions inside the
     horizon that a clinician could take but for a credential's dates, and every credential that
     lapses within ``eligibility.warn_days`` days after the horizon ends."""
