@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from roster.cli import bench, core, daily, outputs, workflows
+from roster.cli import bench, core, daily, outputs, sweep, workflows
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +22,7 @@ for _command in [
     *core.COMMANDS,
     *outputs.COMMANDS,
     *workflows.COMMANDS,
+    *sweep.COMMANDS,
     *daily.COMMANDS,
     *bench.COMMANDS,
 ]:
