@@ -179,7 +179,7 @@ def test_any_doctor_of_the_hksh_sample_may_fall_sick_for_two_days() -> None:
     # repair always exists. It keeps every hard rule, takes the sick doctor off both days, and
     # moves little: each lost session handed on (a removal and an addition), plus at most 2.
     inst = load_instance(SAMPLE)
-    base = solve(build_problem(inst), SolveParams(time_limit=30, workers=2))
+    base = solve(build_problem(inst), SolveParams(time_limit=20, workers=2))
     assert base.status is SolveStatus.OPTIMAL
     published = base.assignments
     doctors = [c.id for c in inst.clinicians if c.role == "doctor"]
@@ -206,7 +206,7 @@ def test_any_doctor_of_the_hksh_sample_may_fall_sick_for_two_days() -> None:
             sick,
             published,
             RepairSettings(dt.datetime(2026, 12, 9)),
-            SolveParams(time_limit=10, workers=2),
+            SolveParams(time_limit=5, workers=2),
         )
         assert out.result.status.has_solution, (d, out.why)
         assert out.check is not None and out.check.hard_violations == (), d
