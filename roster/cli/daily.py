@@ -6,8 +6,8 @@ import datetime as dt
 import getpass
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any, Literal, NoReturn
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeVar
 
 import click
 
@@ -15,6 +15,10 @@ from roster.cli.common import EXIT_INVALID, fail_input, load
 from roster.domain.io import InputError, instance_hash, read_roster, write_outputs
 from roster.domain.tables import Instance, Session
 
+if TYPE_CHECKING:
+    from roster.app.daily import CoverAnswer, Move, Verdict
+
+F = TypeVar("F", bound=Callable[..., Any])
 APPLY_HELP = "Make the change: write the roster's files to --out, publish it to --db, or both."
 
 
@@ -55,7 +59,7 @@ def _roster(instance: Instance, path: str) -> list[tuple[str, str]]:
         fail_input(err)
 
 
-def _store_options(f: Any) -> Any:
+def _store_options(f: F) -> F:
     for option in reversed(
         [
             click.option(
@@ -89,7 +93,7 @@ def _make_change(
     inst: Instance,
     given: list[tuple[str, str]],
     pairs: list[tuple[str, str]],
-    moves: Sequence[Any],
+    moves: Sequence[Move],
     source: Literal["swap", "cover"],
     before: int,
     out_dir: str | None,
@@ -338,8 +342,8 @@ def cover(
         )
 
 
-def _cover_json(answer: Any) -> dict[str, Any]:
-    def verdict(v: Any) -> dict[str, Any] | None:
+def _cover_json(answer: CoverAnswer) -> dict[str, Any]:
+    def verdict(v: Verdict | None) -> dict[str, Any] | None:
         if v is None:
             return None
         return {
@@ -371,7 +375,7 @@ def _cover_json(answer: Any) -> dict[str, Any]:
     }
 
 
-def _print_cover(inst: Instance, answer: Any) -> None:
+def _print_cover(inst: Instance, answer: CoverAnswer) -> None:
     s = inst.session_by_id[answer.session]
     roles = " or ".join(r.replace("_", " ") for r in answer.roles)
     head = f"Cover for {_what(s)}, a {roles}"
