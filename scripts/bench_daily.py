@@ -57,8 +57,11 @@ def main() -> None:
     ap.add_argument("--swaps", type=int, default=100)
     ap.add_argument("--covers", type=int, default=40)
     args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="roster-daily-") as tmp:
+        measure(args, Path(tmp))
 
-    tmp = Path(tempfile.mkdtemp(prefix="roster-daily-"))
+
+def measure(args: argparse.Namespace, tmp: Path) -> None:
     folder = write_instance(tmp / "instance", args.clinicians, args.weeks, args.seed)
     t = time.perf_counter()
     inst = load_instance(folder)

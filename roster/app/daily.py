@@ -18,11 +18,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from roster.app.compile import build_problem
 from roster.app.solving import Outcome
-from roster.app.store import Change, Published, Store, StoreError
 from roster.domain.check import CHECKERS, CheckReport, RosterView, check_roster
 from roster.domain.credentials import lapses, open_to
 from roster.domain.rules import FairnessParams
@@ -31,6 +30,9 @@ from solver.model.problem import ProblemData
 from solver.model.result import Result, SolveStatus
 from solver.model.rules import SPECS
 from solver.search.chains import ChainParams, find_chains
+
+if TYPE_CHECKING:
+    from roster.app.store import Published
 
 
 class DailyError(Exception):
@@ -628,6 +630,9 @@ def publish_change(
     changes. The roster changed must be the horizon's latest published version, else
     :class:`StoreError` says so (a change to an older version would silently undo the ones
     after it)."""
+    # the store (SQLAlchemy, Alembic) is imported only by the commands that publish
+    from roster.app.store import Change, Store, StoreError
+
     horizon = instance.rules.horizon
     with Store.open(db) as store:
         latest = store.latest(horizon.start, horizon.end)
