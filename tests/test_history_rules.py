@@ -196,7 +196,7 @@ def test_a_term_maximum_in_sessions_is_hard_on_what_remains() -> None:
     violations, _ = agree(inst, [("A", "T0")])
     assert violations == [
         "Dr A (A) has 1 teaching session in term S1 (2026-12-07 to 2026-12-13, 5 before), "
-        "above the maximum of 0"
+        "above this horizon's part 0 of the term's maximum 5"
     ]
 
 

@@ -264,7 +264,10 @@ def test_scenario_file_and_compare(tmp_path: Path) -> None:
     assert table["rows"]["requests_met"] == ["3/3", "1/1"]
     assert table["differences"]["only_in_base"] == [["A", "S1"], ["A", "S2"]]
     assert len(table["differences"]["only_in_without-a"]) == 2
-    assert (tmp_path / "sweep" / "comparison.md").read_text().startswith("| metric | without-a |")
+    # the one run: all covered, no evenings or series, B's want met, no allocation targets
+    lines = (tmp_path / "sweep" / "comparison.md").read_text().splitlines()
+    assert lines[0].startswith("| run | status | objective | cover shortfall |")
+    assert lines[2] == "| without-a | OPTIMAL | 0 | 0 | 0 | 0 | 1 | 100.0 | yes |  |"
 
 
 def test_scenario_with_a_bad_row_names_it(tmp_path: Path) -> None:
@@ -285,3 +288,48 @@ def test_scenario_with_a_bad_row_names_it(tmp_path: Path) -> None:
     result = run("sweep", str(scenario), "--out", str(tmp_path / "out"), "--jobs", "1")
     assert result.exit_code == 2
     assert "bad.yaml, column 'add.unavailability[1].clinician': unknown clinician" in result.output
+
+
+def test_every_command_runs_the_engine_roster_solve_runs(tmp_path: Path) -> None:
+    # solve, sweep, repair and explain --relax, given no engine option, all record the engine's
+    # default settings (SolveParams()) in summary.json: one set of defaults for every command.
+    inst = three_days(tmp_path / "week")
+    assert run("solve", str(inst), "--out", str(tmp_path / "pub")).exit_code == 0
+    scenario = tmp_path / "same.yaml"
+    scenario.write_text(yaml.safe_dump({"base": "week", "name": "same"}))
+    assert (
+        run("sweep", str(scenario), "--out", str(tmp_path / "sweep"), "--jobs", "1").exit_code == 0
+    )
+    repaired = run(
+        "repair",
+        str(inst),
+        "--published",
+        str(tmp_path / "pub" / "roster.csv"),
+        "--from",
+        "2026-12-08",
+        "--out",
+        str(tmp_path / "fix"),
+    )
+    assert repaired.exit_code == 0, repaired.output
+    # one doctor for two sessions on the same morning: cover_min cannot hold
+    tight = three_days(tmp_path / "tight")
+    sessions = (tight / "sessions.csv").read_text().replace("2026-12-08", "2026-12-07")
+    (tight / "sessions.csv").write_text(sessions)
+    (tight / "clinicians.csv").write_text(
+        "\n".join((tight / "clinicians.csv").read_text().splitlines()[:2]) + "\n"
+    )
+    (tight / "requests.csv").write_text("clinician,kind,weight,session\nA,want,5,S1\n")
+    relaxed = run("explain", str(tight), "--relax", "--out", str(tmp_path / "relaxed"))
+    assert relaxed.exit_code == 3, relaxed.output
+    defaults = SolveParams()
+    expected = {
+        "time_limit": defaults.time_limit,
+        "workers": defaults.workers,
+        "seed": defaults.seed,
+        "deterministic": defaults.deterministic,
+        "first_pass": defaults.first_pass,
+        "columns": defaults.columns,
+    }
+    for folder in ("pub", "sweep/same", "fix", "relaxed"):
+        settings = json.loads((tmp_path / folder / "summary.json").read_text())["settings"]
+        assert {k: settings[k] for k in expected} == expected, folder

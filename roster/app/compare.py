@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
-from roster.domain.check import RosterView, allocation_periods
+from roster.domain.check import (
+    RosterView,
+    allocation_periods,
+    check_continuity,
+    check_fairness,
+)
+from roster.domain.rules import ContinuityParams, FairnessParams
 from roster.domain.solved import Solved
 from roster.domain.tables import Instance
+
+Sense = Literal["min", "max"]
+
+FIGURES: tuple[tuple[str, str, Sense], ...] = (
+    ("cover_shortfall", "cover shortfall", "min"),
+    ("fairness_spread", "fairness spread", "min"),
+    ("continuity_breaks", "continuity breaks", "min"),
+    ("requests_met", "requests met", "max"),
+    ("allocation_attained", "allocation attained %", "max"),
+)
+"""The key figures of a roster: (key, label, whether less or more is better)."""
 
 
 def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -31,6 +49,7 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
     for period in allocation_periods(instance, RosterView(instance, pairs)):
         if period.target is None or period.row.unit != "sessions":
             continue
+        # each period's target, prorated by absence (a term row's: its part of what remains)
         targeted[period.row.activity] += period.target
         attained[period.row.activity] += period.n
 
@@ -58,6 +77,66 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
         "evening_spread": spread["evening"],
         "weekend_spread": spread["weekend"],
     }
+
+
+def key_figures(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, float]:
+    """One number per trade-off an analyst weighs, the same measure whatever the rules' weights.
+
+    - cover_shortfall: headcount below the preferred, summed over need rows.
+    - fairness_spread: per kind of session the fairness rule shares (evening and weekend when
+      the rule is off) and per role, max - min of such sessions among the clinicians who could
+      take one, summed (the fairness rule's units).
+    - continuity_breaks: per series, distinct clinicians - its largest headcount, summed (the
+      continuity rule's units).
+    - requests_met: want requests with a matching session plus avoid requests with none.
+    - allocation_attained: percent of the targeted sessions attained, each allocation row with a
+      target in each of its periods counting at most its target (a share target in sessions of
+      that period, rounded up).
+    """
+    view = RosterView(instance, pairs)
+    shortfall = sum(max(0, n.pref - view.n(n.session, n.role)) for n in instance.needs)
+    shared = instance.rules.rules.fairness
+    kinds = (
+        FairnessParams(weight=1) if shared is None else FairnessParams(weight=1, kinds=shared.kinds)
+    )
+    _, fairness = check_fairness(instance, view, kinds)
+    _, breaks = check_continuity(instance, view, ContinuityParams(weight=1))
+    met = 0
+    for r in instance.requests:
+        hits = sum(1 for s in view.sessions_of(r.clinician) if instance.matches(r, s))
+        met += int(hits > 0) if r.kind == "want" else int(hits == 0)
+    wanted = got = 0
+    # each row in each of its periods, its target prorated by absence (a term row's: the
+    # horizon's part of what remains)
+    for period in allocation_periods(instance, view):
+        a = period.row
+        if a.target is None:
+            continue
+        share = -(-a.target * period.total // 100)  # a share target, in sessions
+        target = (period.target or 0) if a.unit == "sessions" else share
+        wanted += target
+        got += min(period.n, target)
+    return {
+        "cover_shortfall": shortfall,
+        "fairness_spread": fairness,
+        "continuity_breaks": breaks,
+        "requests_met": met,
+        "allocation_attained": round(100 * got / wanted, 1) if wanted else 100.0,
+    }
+
+
+def pareto(points: Sequence[Mapping[str, float] | None], senses: Mapping[str, Sense]) -> list[bool]:
+    """Whether each point is in the Pareto set: no other point is at least as good on every
+    figure and better on one. A point of None (a run without a roster) never is."""
+
+    def beats(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+        sign = {k: 1 if sense == "min" else -1 for k, sense in senses.items()}
+        no_worse = all(sign[k] * a[k] <= sign[k] * b[k] for k in senses)
+        return no_worse and any(sign[k] * a[k] < sign[k] * b[k] for k in senses)
+
+    return [
+        p is not None and not any(q is not None and beats(q, p) for q in points) for p in points
+    ]
 
 
 def _is_kind(instance: Instance, session_id: str, kind: str) -> bool:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from roster.app.compile import build_problem
 from roster.domain.check import CheckReport, check_roster
 from roster.domain.tables import Instance, Session
-from solver.diagnose.conflicts import Explanation, Group, explain, solve_relaxed
+from solver.diagnose.conflicts import Explanation, Group, explain, relax_groups
 from solver.diagnose.gaps import cover_gaps
 from solver.engine.params import SolveParams
+from solver.engine.solve import solve
 from solver.model.build import Customize
 from solver.model.problem import ProblemData
 
@@ -72,30 +73,34 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
             if (c, s) not in problem.unavailable:
                 open_to[problem.clinicians[c].id].append(inst.session_by_id[problem.sessions[s].id])
         start = inst.rules.horizon.start
-        # the compiled rows: a term row's minimum is the horizon's part of what remains
-        for a, row in zip(inst.allocations, problem.allocations, strict=True):
-            if row.min is None or a.unit != "sessions":
+        for a in inst.allocations:
+            if a.min is None or a.unit != "sessions":
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
-            first, last = row.days if row.days is not None else (0, inst.rules.horizon.days - 1)
-            for w in weeks:
+            # prorated by absence; a term row's is the horizon's part of what remains
+            dues = inst.dues[(a.clinician, a.activity, a.period)]
+            term = inst.term_of(a)
+            first, last = (start, inst.rules.horizon.end)
+            if term is not None:
+                first, last, _, _ = inst.term_weeks(term)
+            for w, due in zip(weeks, dues, strict=True):
                 n = sum(
                     1
                     for s in open_to[a.clinician]
                     if s.activity == a.activity
                     and (w is None or inst.week(s.date) == w)
-                    and first <= (s.date - start).days <= last
+                    and first <= s.date <= last
                 )
-                if n < row.min:
+                if due.min is not None and n < due.min:
                     when = (
                         "over the horizon"
                         if w is None
                         else f"in the week of {start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
-                    if a.period == "term":
-                        when = "in this horizon, its part of the term's minimum"
+                    if term is not None:
+                        when = f"in this horizon, its part of the term {term.name}'s minimum"
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {row.min} "
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {due.min} "
                         f"{a.activity} "
                         f"sessions {when}, but only {n} are open to them"
                     )
@@ -173,8 +178,14 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             parts = []
             for a in rows:
                 unit = "%" if a.unit == "share" else " sessions"
-                rng = " to ".join(f"{v}{unit}" for v in (a.min, a.max) if v is not None)
-                word = "at least" if a.max is None else "at most" if a.min is None else "from"
+                low = a.min
+                if a.period == "week" and group.week >= 0:
+                    # the week's minimum, prorated by absence
+                    low = inst.dues[(a.clinician, a.activity, a.period)][group.week].min
+                elif a.period == "horizon":
+                    low = inst.dues[(a.clinician, a.activity, a.period)][0].min
+                rng = " to ".join(f"{v}{unit}" for v in (low, a.max) if v is not None)
+                word = "at least" if a.max is None else "at most" if low is None else "from"
                 parts.append(f"{a.activity} {word} {rng} per {a.period}")
             return f"{c.name}'s time allocation: {'; '.join(parts)}{week}"
         return f"{group.kind} for {c.name}{week}"
@@ -194,11 +205,10 @@ def diagnose(
 
 
 def relax(inst: Instance, diagnosis: Diagnosis, params: SolveParams) -> Relaxed:
-    """The least bad roster with the minimal set's hard rules turned into heavy penalties."""
+    """The least bad roster with the minimal set's hard rules turned into heavy penalties, by the
+    engine every command runs."""
     problem = build_problem(inst)
-    status, chosen = solve_relaxed(
-        problem, diagnosis.explanation.groups, params.time_limit, params.workers, params.seed
-    )
-    pairs = tuple(sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen))
-    report = check_roster(inst, pairs) if status in ("OPTIMAL", "FEASIBLE") else None
-    return Relaxed(status, pairs, report)
+    groups = diagnosis.explanation.groups
+    result = solve(problem, params, transform=lambda built: relax_groups(built, problem, groups))
+    report = check_roster(inst, result.assignments) if result.status.has_solution else None
+    return Relaxed(result.status.value, result.assignments, report)

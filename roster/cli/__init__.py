@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from roster.cli import bench, core, cycle, outputs, workflows
+from roster.cli import bench, core, cycle, daily, outputs, sweep, workflows
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +22,9 @@ for _command in [
     *core.COMMANDS,
     *outputs.COMMANDS,
     *workflows.COMMANDS,
+    *sweep.COMMANDS,
     *cycle.COMMANDS,
+    *daily.COMMANDS,
     *bench.COMMANDS,
 ]:
     main.add_command(_command)

@@ -13,13 +13,14 @@ sentence per item whose units are above 0 and penalty 0; when soft, no sentences
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from roster.domain.credentials import holds_site, holds_specialty, lapses
 from roster.domain.history import PastSession
+from roster.domain.prorate import Due
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -178,7 +179,7 @@ def _ceil_div(a: int, b: int) -> int:
 def _score(params: Any, items: Iterable[Item]) -> RuleResult:
     """Hard: one sentence per item. Soft: weight times the units of all items."""
     found = list(items)
-    if getattr(params, "hard", False):
+    if params.hard:
         return [text for _, text in found], 0
     return [], params.weight * sum(units for units, _ in found)
 
@@ -188,24 +189,23 @@ def _score(params: Any, items: Iterable[Item]) -> RuleResult:
 
 def _ineligible_because(
     instance: Instance, c: Clinician, s: Session, teacher_rule: bool
-) -> list[str]:
-    """Why c may not take s; empty when c is eligible for s."""
-    reasons = []
+) -> Iterator[str]:
+    """Why c may not take s, one reason at a time; none when c is eligible for s (fairness asks
+    only whether there is a first reason)."""
     roles = [n.role for n in instance.needs_by_session.get(s.id, ())]
     if c.role not in roles:
-        reasons.append(
-            f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
-        )
-    if s.specialty is not None and s.specialty not in c.specialties:
-        reasons.append(
+        yield f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
+    if s.specialty is not None and not holds_specialty(instance, c, s.specialty):
+        yield (
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
             f"({', '.join(c.specialties)})"
         )
-    if s.site not in c.privileges:
-        reasons.append(f"{c.id} has no privileges at {s.site}")
+    if not holds_site(instance, c, s.site):
+        yield f"{c.id} has no privileges at {s.site}"
     if teacher_rule and s.activity == "teaching" and not c.teacher:
-        reasons.append(f"{s.id} is a teaching session and {c.id} is not a teacher")
-    return reasons
+        yield f"{s.id} is a teaching session and {c.id} is not a teacher"
+    # the dates of the credentials the session needs: an assignment outside them is ineligible
+    yield from lapses(instance, c, s)
 
 
 def _clashing_leave(view: RosterView, c: Clinician, s: Session) -> list[Unavailability]:
@@ -222,7 +222,7 @@ def check_eligibility(
     """Each assignment (c, s) is eligible: role needed, specialty, site privilege, teacher."""
     items = []
     for c, s in view.assignments():
-        reasons = _ineligible_because(instance, c, s, params.teaching_needs_teacher)
+        reasons = list(_ineligible_because(instance, c, s, params.teaching_needs_teacher))
         if reasons:
             items.append(
                 (
@@ -264,28 +264,37 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
     def minutes(m: int) -> dt.timedelta:
         return dt.timedelta(minutes=m)
 
+    # no gap is longer than this: once b starts this long after a ends, so does every later one
+    longest = minutes(max([params.min_gap_minutes, *instance.travel_minutes.values()]))
     items = []
     for c in instance.clinicians:
-        for a, b in itertools.combinations(view.sessions_of(c.id), 2):
-            if (
-                a.end_at + minutes(gap(a, b)) <= b.start_at
-                or b.end_at + minutes(gap(b, a)) <= a.start_at
-            ):
-                continue
-            # a starts no later than b (sessions_of is sorted), so either they overlap in time,
-            # or a ends before b starts and the gap from a to b is too short
-            if a.end_at > b.start_at:
-                why = "which overlap in time"
-            else:
-                left = int((b.start_at - a.end_at).total_seconds() // 60)
-                kind = (
-                    f"at least {gap(a, b)} minutes between sessions at {a.site}"
-                    if a.site == b.site
-                    else f"{gap(a, b)} minutes to get from {a.site} to {b.site}"
-                )
-                why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
-            items.append((1, f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"))
+        mine = view.sessions_of(c.id)
+        for i, a in enumerate(mine):
+            for b in mine[i + 1 :]:
+                if a.end_at + longest <= b.start_at:
+                    break  # b and all after it start late enough (they are in order of start)
+                if not (
+                    a.end_at + minutes(gap(a, b)) <= b.start_at
+                    or b.end_at + minutes(gap(b, a)) <= a.start_at
+                ):
+                    items.append((1, _clash(c, a, b, gap(a, b))))
     return _score(params, items)
+
+
+def _clash(c: Clinician, a: Session, b: Session, gap: int) -> str:
+    """The no_overlap sentence for a, b (a starts no later than b) that are not compatible."""
+    # either they overlap in time, or a ends before b starts and the gap from a to b is too short
+    if a.end_at > b.start_at:
+        why = "which overlap in time"
+    else:
+        left = int((b.start_at - a.end_at).total_seconds() // 60)
+        kind = (
+            f"at least {gap} minutes between sessions at {a.site}"
+            if a.site == b.site
+            else f"{gap} minutes to get from {a.site} to {b.site}"
+        )
+        why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
+    return f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"
 
 
 # --- cover -----------------------------------------------------------------------------------
@@ -442,33 +451,45 @@ def check_rest_after_evening(
 @dataclass(frozen=True)
 class AllocationPeriod:
     """An allocation row in one of its periods: n counts the clinician's sessions of the row's
-    activity there, N all their sessions there; low, target and high are the bounds that apply.
+    activity there, N all their sessions there; ``due`` holds what the clinician owes there (the
+    minimum and target prorated by absence, ``Instance.dues``; a term row's bounds in sessions
+    are the horizon's part of what remains of the term's).
 
-    A term row counts the horizon's days in the term. In sessions, its bounds are the horizon's
-    part of what remains of the term's: ceil(max(0, v - d) * weeks / weeks left), where d was
-    delivered in the term before the horizon. As a share, n and N add what was delivered (d of
-    the activity, D of all) and the bounds are the term's own."""
+    A term row counts the horizon's days in the term; as a share, n and N add what was delivered
+    in the term before the horizon (``done`` of the activity, of every activity)."""
 
     row: Allocation
+    due: Due
     label: str
     n: int
     total: int
-    low: int | None
-    target: int | None
-    high: int | None
+    done: int = 0  # a term row's sessions of the activity delivered before the horizon
+
+    @property
+    def low(self) -> int | None:
+        return self.due.min if self.row.unit == "sessions" else self.row.min
+
+    @property
+    def target(self) -> int | None:
+        return self.due.target if self.row.unit == "sessions" else self.row.target
+
+    @property
+    def high(self) -> int | None:
+        term_part = self.row.unit == "sessions" and self.row.period == "term"
+        return self.due.max if term_part else self.row.max
 
 
 def allocation_periods(instance: Instance, view: RosterView) -> Iterator[AllocationPeriod]:
     """Each allocation row in each of its periods (each week, the horizon, or its term)."""
     horizon = instance.rules.horizon
     for a in instance.allocations:
+        dues = instance.dues[(a.clinician, a.activity, a.period)]
         mine = view.sessions_of(a.clinician)
-        bounds = (a.min, a.target, a.max)
         if a.period == "term":
             term = instance.term_of(a)
             if term is None:
                 continue
-            first, last, weeks, left = instance.term_weeks(term)
+            first, last, _, _ = instance.term_weeks(term)
             inside = [s for s in mine if first <= s.date <= last]
             n = sum(1 for s in inside if s.activity == a.activity)
             past = instance.past(a.clinician)
@@ -476,12 +497,9 @@ def allocation_periods(instance: Instance, view: RosterView) -> Iterator[Allocat
             label = f"term {term.name} ({first:%Y-%m-%d} to {last:%Y-%m-%d}, {done} before)"
             if a.unit == "share":
                 every = 0 if past is None else past.delivered_in(term.name)
-                yield AllocationPeriod(a, label, n + done, len(inside) + every, *bounds)
+                yield AllocationPeriod(a, dues[0], label, n + done, len(inside) + every, done)
             else:
-                low, target, high = (
-                    None if v is None else _ceil_div(max(0, v - done) * weeks, left) for v in bounds
-                )
-                yield AllocationPeriod(a, label, n, len(inside), low, target, high)
+                yield AllocationPeriod(a, dues[0], label, n, len(inside), done)
             continue
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
@@ -493,9 +511,9 @@ def allocation_periods(instance: Instance, view: RosterView) -> Iterator[Allocat
                 (_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
                 for w in range(instance.n_weeks)
             ]
-        for label, inside in periods:
+        for due, (label, inside) in zip(dues, periods, strict=True):
             n = sum(1 for s in inside if s.activity == a.activity)
-            yield AllocationPeriod(a, label, n, len(inside), *bounds)
+            yield AllocationPeriod(a, due, label, n, len(inside))
 
 
 def check_allocation_bounds(
@@ -503,13 +521,13 @@ def check_allocation_bounds(
 ) -> RuleResult:
     """Per allocation row with a min or max, per period: below + above.
 
-    sessions: below = max(0, min - n), above = max(0, n - max);
+    sessions: below = max(0, min - n), above = max(0, n - max), min prorated by absence;
     share: below = ceil(max(0, min*N - 100n) / 100), above = ceil(max(0, 100n - max*N) / 100).
     """
     items = []
     for p in allocation_periods(instance, view):
-        a, n, total = p.row, p.n, p.total
-        if p.low is None and p.high is None:
+        a, due, n, total = p.row, p.due, p.n, p.total
+        if a.min is None and a.max is None:
             continue
         c = instance.clinician_by_id[a.clinician]
         if a.unit == "sessions":
@@ -517,10 +535,25 @@ def check_allocation_bounds(
             above = max(0, n - p.high) if p.high is not None else 0
             has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {p.label}"
             bounds = []
-            if below:
-                bounds.append(f"below the minimum of {p.low}")
-            if above:
-                bounds.append(f"above the maximum of {p.high}")
+            if a.period == "term":  # the horizon's part of what remains of the term's bounds
+                available = f", available {due.share}" if due.working else ""
+                if below:
+                    bounds.append(
+                        f"below this horizon's part {p.low} of the term's minimum {a.min}"
+                        + available
+                    )
+                if above:
+                    bounds.append(
+                        f"above this horizon's part {p.high} of the term's maximum {a.max}"
+                    )
+            else:
+                if below:
+                    prorated = (
+                        f" ({a.min} prorated: available {due.share})" if due.min != a.min else ""
+                    )
+                    bounds.append(f"below the minimum of {due.min}{prorated}")
+                if above:
+                    bounds.append(f"above the maximum of {p.high}")
         else:
             below = _ceil_div(max(0, p.low * total - 100 * n), 100) if p.low is not None else 0
             above = _ceil_div(max(0, 100 * n - p.high * total), 100) if p.high is not None else 0
@@ -543,7 +576,7 @@ def check_allocation_target(
 ) -> RuleResult:
     """Per allocation row with a target, per period: the deviation.
 
-    sessions: |n - target|; share: ceil(|100n - target*N| / 100).
+    sessions: |n - target|, target prorated by absence; share: ceil(|100n - target*N| / 100).
     """
     units = 0
     for p in allocation_periods(instance, view):
@@ -598,7 +631,7 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
                 for c in instance.clinicians
                 if c.role == role
                 and any(
-                    not _ineligible_because(instance, c, s, teacher_rule)
+                    next(_ineligible_because(instance, c, s, teacher_rule), None) is None
                     and not _clashing_leave(view, c, s)
                     for s in kind_sessions
                 )
@@ -908,6 +941,6 @@ def check_roster(instance: Instance, assignments: Iterable[tuple[str, str]]) -> 
     for kind, params in instance.rules.rules.active().items():
         found, penalty = CHECKERS[kind](instance, view, params)
         violations.extend(found)
-        if not getattr(params, "hard", False):
+        if not params.hard:
             by_rule[kind] = penalty
     return CheckReport(hard_violations=tuple(violations), objective_by_rule=by_rule)

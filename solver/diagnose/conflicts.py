@@ -19,11 +19,12 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from solver.model.build import Customize
-from solver.model.cpsat import configure
+from solver.model.build import Customize, Model
 from solver.model.problem import ProblemData
 from solver.model.rules import SPECS
 from solver.model.variables import Term, Variables, make_variables
+
+RELAXED = "relaxed"  # the objective's label of the relaxed groups' penalties
 
 
 @dataclass(frozen=True, order=True)
@@ -59,7 +60,8 @@ def _group_of(
     pairs = [var_sessions[i] for i in indices if i in var_sessions]
     clinicians = {c for c, _ in pairs}
     sessions = {s for _, s in pairs}
-    if len(sessions) == 1 and (len(clinicians) != 1 or SPECS[kind].cover is not None):
+    spec = SPECS.get(kind)  # None: a run's own constraints (a repair's frozen past)
+    if len(sessions) == 1 and (len(clinicians) != 1 or (spec is not None and spec.cover)):
         return Group(kind, session=sessions.pop())
     if len(clinicians) == 1:
         weeks = sorted(problem.sessions[s].week for s in sessions)
@@ -69,18 +71,72 @@ def _group_of(
     return Group(kind)
 
 
+def _switch(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    var_sessions: dict[int, tuple[int, int]],
+    kind: str,
+    indices: range,
+    switches: dict[Group, cp_model.IntVar],
+) -> None:
+    """Put each of these constraints (of rule ``kind``) under its group's switch, made on first
+    use: the constraint holds when the switch is on."""
+    proto = model.proto
+    for index in indices:
+        ct = proto.constraints[index]
+        if ct.has_at_most_one():  # no enforcement on at_most_one: make it a linear sum <= 1
+            lits = list(ct.at_most_one.literals)
+            if any(lit < 0 for lit in lits):
+                continue
+            ct.clear_at_most_one()
+            ct.linear.vars.extend(lits)
+            ct.linear.coeffs.extend([1] * len(lits))
+            ct.linear.domain.extend([0, 1])
+            refs = lits
+        elif ct.has_linear():
+            refs = list(ct.linear.vars)
+        elif ct.has_bool_or():
+            refs = list(ct.bool_or.literals)
+        elif ct.has_bool_and():
+            refs = list(ct.bool_and.literals)
+        else:
+            continue
+        group = _group_of(problem, kind, var_sessions, refs)
+        switch = switches.get(group)
+        if switch is None:
+            switch = model.new_bool_var(f"switch[{group}]")
+            switches[group] = switch
+        ct.enforcement_literal.append(switch.index)
+
+
+def relax_groups(
+    built: Model, problem: ProblemData, relax: Iterable[Group], penalty: int = 1_000_000
+) -> dict[str, list[Term]]:
+    """The built model with these groups' hard constraints turned into heavy penalties: each
+    relaxed group costs ``penalty`` when any of its constraints is broken; every other group
+    stays hard. Returns the penalty terms, labelled ``relaxed``, for the objective."""
+    model = built.model
+    var_sessions = {x.index: pair for pair, x in built.variables.x.items()}
+    switches: dict[Group, cp_model.IntVar] = {}
+    for kind, indices in built.hard_ranges.items():
+        _switch(model, problem, var_sessions, kind, indices, switches)
+    relaxed = set(relax)
+    terms: list[Term] = []
+    for group, switch in switches.items():
+        if group in relaxed:
+            terms.append((penalty, 1 - switch))
+        else:
+            model.add(switch == 1)
+    return {RELAXED: terms}
+
+
 def build_grouped(
     problem: ProblemData,
-    relax: set[Group] | None = None,
-    penalty: int = 0,
     customize: Customize | None = None,
     customize_kind: str = "published",
 ) -> _GroupedModel:
-    """The model with a switch on every group of hard constraints (soft rules stay as they are).
-
-    With ``relax``, those groups' switches become free variables costing ``penalty`` when off,
-    and the soft rules' terms are kept for the objective: the least bad roster.
-    """
+    """The model with a switch on every group of hard constraints (soft rules stay as they are,
+    their terms kept aside)."""
     model = cp_model.CpModel()
     v = make_variables(model, problem)
     var_sessions = {x.index: pair for pair, x in v.x.items()}
@@ -106,38 +162,8 @@ def build_grouped(
         if not hard:
             out.soft_terms += terms
             continue
-        for index in range(first, len(proto.constraints)):
-            ct = proto.constraints[index]
-            if ct.has_at_most_one():  # no enforcement on at_most_one: make it a linear sum <= 1
-                lits = list(ct.at_most_one.literals)
-                if any(lit < 0 for lit in lits):
-                    continue
-                ct.clear_at_most_one()
-                ct.linear.vars.extend(lits)
-                ct.linear.coeffs.extend([1] * len(lits))
-                ct.linear.domain.extend([0, 1])
-                refs = lits
-            elif ct.has_linear():
-                refs = list(ct.linear.vars)
-            elif ct.has_bool_or():
-                refs = list(ct.bool_or.literals)
-            elif ct.has_bool_and():
-                refs = list(ct.bool_and.literals)
-            else:
-                continue
-            group = _group_of(problem, kind, var_sessions, refs)
-            switch = out.switches.get(group)
-            if switch is None:
-                switch = model.new_bool_var(f"switch[{group}]")
-                out.switches[group] = switch
-            ct.enforcement_literal.append(switch.index)
-    if relax is not None:
-        for group, switch in out.switches.items():
-            if group not in relax:
-                model.add(switch == 1)
-        model.minimize(
-            sum(w * var for w, var in out.soft_terms)
-            + sum(penalty * (1 - out.switches[g]) for g in relax if g in out.switches)
+        _switch(
+            model, problem, var_sessions, kind, range(first, len(proto.constraints)), out.switches
         )
     return out
 
@@ -188,23 +214,3 @@ def explain(
         if _feasible(grouped, trial, remaining) is False:
             needed = trial
     return Explanation("INFEASIBLE", tuple(needed), time.perf_counter() - t0, solves)
-
-
-def solve_relaxed(
-    problem: ProblemData,
-    relax: Iterable[Group],
-    time_limit: float,
-    workers: int,
-    seed: int,
-    penalty: int = 1_000_000,
-) -> tuple[str, set[tuple[int, int]]]:
-    """The least bad roster with these groups' hard rules as heavy penalties."""
-    grouped = build_grouped(problem, relax=set(relax), penalty=penalty)
-    solver = cp_model.CpSolver()
-    configure(solver.parameters, time_limit=time_limit, workers=workers, seed=seed)
-    code = solver.solve(grouped.model)
-    status = solver.status_name(code)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return status, set()
-    chosen = {pair for pair, x in grouped.variables.x.items() if solver.value(x)}
-    return status, chosen

@@ -95,15 +95,13 @@ def first_try(
     race: Race | None = None,
 ) -> tuple[Any, float, float]:
     """CP-SAT on the whole model; with ``share``, stopped when it has searched that share of the
-    time left after its presolve without finding a roster (or is still presolving after twice
-    that share of the time limit). The presolve of a large model takes a good share of the time
-    limit on a large instance, and
-    the first roster comes soon after it, so the wait is counted from the presolve's end: the
-    first bound CP-SAT reports. ``beside``: the first sweep and each clinician's first limit, run
-    beside the presolve and halted when it ends; with ``race``, beside the whole try, and CP-SAT
-    is stopped when the pass's roster costs less than its own at the end of its share. Returns
-    the status code, the best bound, and the seconds the presolve took (the whole try when it
-    never ended)."""
+    time left after its presolve without finding a roster (or is still presolving after twice that
+    share of the time limit). The presolve of a large model takes a good share of the time limit and
+    the first roster comes soon after it, so the wait is counted from the presolve's end: the first
+    bound CP-SAT reports. ``beside``: the first sweep and each clinician's first limit, run beside
+    the presolve and halted when it ends; with ``race``, beside the whole try, and CP-SAT is stopped
+    when the pass's roster costs less than its own at the end of its share. Returns the status code,
+    the best bound, and the seconds the presolve took (the whole try when it never ended)."""
     start = time.perf_counter()
     if share is None:
         code = solver.solve(model, recorder)

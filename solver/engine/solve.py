@@ -25,7 +25,14 @@ from ortools.sat.python import cp_model
 from solver.columns.generation import Generated, generate
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
-from solver.model.build import Customize, Model, build_model, hint_complete, solve_pinned
+from solver.model.build import (
+    Customize,
+    Model,
+    Transform,
+    build_model,
+    hint_complete,
+    solve_pinned,
+)
 from solver.model.problem import ProblemData
 from solver.model.result import Progress, Result, SolveStatus
 from solver.search.firstpass import FirstSweep, first_pass
@@ -40,15 +47,21 @@ def solve(
     fixed: Iterable[tuple[str, str]] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     customize: Customize | None = None,
+    transform: Transform | None = None,
 ) -> Result:
     """Solve; ``fixed`` pins the roster to exactly these assignments (to score a given roster).
 
-    ``params.time_limit`` counts from the call: building the model takes from it. A ``hint``,
-    ``fixed`` or ``customize`` (a run's own constraints and terms, unknown to the first pass and
-    the polish) leaves CP-SAT alone on the model."""
+    ``params.time_limit`` counts from the call: building the model takes from it. ``customize``
+    adds a run's own constraints and terms while the model is built (a repair's), ``transform``
+    changes the built model and returns terms for its objective (a relaxation's). Either, or a
+    ``hint`` or ``fixed``, leaves CP-SAT alone on the model: the first pass and the polish do not
+    know them."""
     params = params or SolveParams()
     t0 = time.perf_counter()
     built = build_model(problem, customize)
+    if transform is not None:
+        built.terms.update(transform(built))
+        built.model.minimize(built.objective())
     clin = {c.id: i for i, c in enumerate(problem.clinicians)}
     sess = {s.id: i for i, s in enumerate(problem.sessions)}
     x = built.variables.x
@@ -67,7 +80,8 @@ def solve(
     params = dataclasses.replace(params, time_limit=max(1.0, params.time_limit - build_seconds))
 
     t1 = time.perf_counter()
-    fallback = params.first_pass > 0 and hint is None and fixed is None and customize is None
+    own = customize is not None or transform is not None
+    fallback = params.first_pass > 0 and hint is None and fixed is None and not own
     polishing = fallback and applies(problem, params.polish)
     generated: Generated | None = None
     bound = -inf

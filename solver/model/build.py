@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -18,6 +18,8 @@ class Model:
     model: cp_model.CpModel
     variables: Variables
     terms: dict[str, list[Term]]  # the objective's penalty terms by rule (or a run's own label)
+    # the constraints each hard rule's builder added: their indices in the model, first to last
+    hard_ranges: dict[str, range] = field(default_factory=dict)
 
     def objective(self) -> cp_model.LinearExpr:
         """The objective as one linear expression."""
@@ -26,6 +28,7 @@ class Model:
 
 
 Customize = Callable[[cp_model.CpModel, ProblemData, Variables], dict[str, list[Term]]]
+Transform = Callable[["Model"], dict[str, list[Term]]]
 
 
 def build_model(problem: ProblemData, customize: Customize | None = None) -> Model:
@@ -37,14 +40,18 @@ def build_model(problem: ProblemData, customize: Customize | None = None) -> Mod
     model = cp_model.CpModel()
     v = make_variables(model, problem)
     terms: dict[str, list[Term]] = {}
+    hard_ranges: dict[str, range] = {}
     for kind, params in problem.rules.active().items():
+        first = len(model.proto.constraints)
         rule_terms = SPECS[kind].build(model, problem, v, params)
-        if not params.hard:
+        if params.hard:
+            hard_ranges[kind] = range(first, len(model.proto.constraints))
+        else:
             terms[kind] = rule_terms
     if customize is not None:
         terms.update(customize(model, problem, v))
     model.minimize(sum(w * var for rule_terms in terms.values() for w, var in rule_terms))
-    return Model(model, v, terms)
+    return Model(model, v, terms, hard_ranges)
 
 
 def solve_pinned(

@@ -78,10 +78,21 @@ class AllocationData:
     target: int | None
     min: int | None
     max: int | None
+    # per period (each week, or the horizon once): the minimum and target to hold the clinician
+    # to, when they differ from min and target (prorated by absence); empty: min and target
+    mins: tuple[int | None, ...] = ()
+    targets: tuple[int | None, ...] = ()
     # days the row counts (first, last), None: every day of its periods (a term's days)
     days: tuple[int, int] | None = None
     prior: int = 0  # a share row's sessions of the activity delivered before the horizon...
     prior_total: int = 0  # ...and of every activity: both add to n and N
+
+    def min_in(self, period: int) -> int | None:
+        """The minimum in the row's period ``period`` (0 for a horizon row)."""
+        return self.mins[period] if self.mins else self.min
+
+    def target_in(self, period: int) -> int | None:
+        return self.targets[period] if self.targets else self.target
 
 
 @dataclass(frozen=True)

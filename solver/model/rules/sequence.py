@@ -102,7 +102,7 @@ def _banned(problem: ProblemData, params: ForbiddenSuccessionsParams) -> dict[in
 
 
 # The last answer is kept: the first pass builds one model per clinician over the same sessions
-# (on Curtois Instance24, 11,648 of them, where working this out took a third of each build).
+# (on a year-long horizon, working this out again would take much of each build).
 @functools.lru_cache(maxsize=1)
 def _banned_in(
     slots: tuple[Slot, ...],
@@ -308,15 +308,9 @@ def _short_runs(
                     clause.append(part.Not())
             if impossible:
                 continue
-            if hard:
-                if not clause:
-                    model.add_bool_or([])  # the pattern is forced: infeasible
-                else:
-                    model.add_bool_or(clause)
-            else:
-                hit = model.new_bool_var(f"{name}[{d},{k}]")
-                model.add_bool_or([*clause, hit])
-                terms.append((weight * (low - k), hit))
+            hit = model.new_bool_var(f"{name}[{d},{k}]")
+            model.add_bool_or([*clause, hit])
+            terms.append((weight * (low - k), hit))
     return terms
 
 
@@ -384,28 +378,37 @@ def _outside(
     return worked, outside == exempting
 
 
+def _min_runs(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    params: MinConsecutiveDaysParams | MinDaysOffParams,
+    limits: list[int | None],
+    value: int,
+    name: str,
+) -> list[Term]:
+    """No run of days equal to ``value`` (1: worked, 0: off) shorter than each clinician's limit
+    (``limits``, else the rule's default); soft: weight * (minimum - length) per short run."""
+    terms: list[Term] = []
+    exempting = "worked" if value == 1 else "off"
+    for c, own in enumerate(limits):
+        low = own if own is not None else params.default
+        if low is None or low <= 1:
+            continue
+        worked, exempt = _outside(model, problem, v, c, params.outside, exempting)
+        terms += _short_runs(
+            model, worked, low, value, exempt, params.hard, params.weight, f"{name}[{c}]"
+        )
+    return terms
+
+
 def add_min_consecutive_days(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: MinConsecutiveDaysParams
 ) -> list[Term]:
     """No run of worked days shorter than the minimum (runs touching an end are exempt when
     outside counts as worked); soft: weight * (minimum - length) per short run."""
-    terms: list[Term] = []
-    for c, clin in enumerate(problem.clinicians):
-        low = clin.min_consecutive_days if clin.min_consecutive_days is not None else params.default
-        if low is None or low <= 1:
-            continue
-        worked, exempt = _outside(model, problem, v, c, params.outside, "worked")
-        terms += _short_runs(
-            model,
-            worked,
-            low,
-            1,
-            exempt,
-            params.hard,
-            params.weight,
-            f"min_consecutive[{c}]",
-        )
-    return terms
+    limits = [c.min_consecutive_days for c in problem.clinicians]
+    return _min_runs(model, problem, v, params, limits, 1, "min_consecutive")
 
 
 def add_min_days_off(
@@ -413,24 +416,5 @@ def add_min_days_off(
 ) -> list[Term]:
     """No run of days off shorter than the minimum (runs touching an end are exempt when outside
     counts as off); soft: weight * (minimum - length) per short run."""
-    terms: list[Term] = []
-    for c, clin in enumerate(problem.clinicians):
-        low = (
-            clin.min_consecutive_days_off
-            if clin.min_consecutive_days_off is not None
-            else params.default
-        )
-        if low is None or low <= 1:
-            continue
-        worked, exempt = _outside(model, problem, v, c, params.outside, "off")
-        terms += _short_runs(
-            model,
-            worked,
-            low,
-            0,
-            exempt,
-            params.hard,
-            params.weight,
-            f"min_days_off[{c}]",
-        )
-    return terms
+    limits = [c.min_consecutive_days_off for c in problem.clinicians]
+    return _min_runs(model, problem, v, params, limits, 0, "min_days_off")
