@@ -175,6 +175,7 @@ class Judge:
             requests=rows["requests"],
             credentials=inst.credentials,
             rules=inst.rules,
+            history=inst.history,  # the days and sessions before the horizon, and past totals
         )
         for name in (
             "site_by_id",
