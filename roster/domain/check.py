@@ -538,14 +538,11 @@ def check_allocation_bounds(
             if a.period == "term":  # the horizon's part of what remains of the term's bounds
                 available = f", available {due.share}" if due.working else ""
                 if below:
-                    bounds.append(
-                        f"below this horizon's part {p.low} of the term's minimum {a.min}"
-                        + available
-                    )
+                    part = "" if p.low == a.min else f"this horizon's part {p.low} of "
+                    bounds.append(f"below {part}the term's minimum {a.min}{available}")
                 if above:
-                    bounds.append(
-                        f"above this horizon's part {p.high} of the term's maximum {a.max}"
-                    )
+                    part = "" if p.high == a.max else f"this horizon's part {p.high} of "
+                    bounds.append(f"above {part}the term's maximum {a.max}")
             else:
                 if below:
                     prorated = (
