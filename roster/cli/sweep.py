@@ -7,16 +7,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from roster.app.runners import ProcessRunner, RayRunner, Runner, RunnerError
-from roster.app.sweep import SOLVED, Row, Source, expand, markdown, parse_axis, run_sweep
 from roster.cli.common import EXIT_INVALID, db_option, engine_options, given_db, store_errors
 from roster.domain.tables import Instance
-from roster.outputs.files import output_files
 from solver.engine.params import SolveParams
+
+if TYPE_CHECKING:
+    from roster.app.sweep import Row
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,6 +138,11 @@ def sweep(
       roster sweep scenarios/*.yaml --grid rules.requests.weight=1,5 --out out/s --ray
       roster sweep my-week --grid rules.fairness.weight=1,4 --out out/s --ray=HEAD:6379
     """
+    # the sweep's own modules (and the outputs' libraries) load when a sweep runs, not with
+    # every command
+    from roster.app.sweep import SOLVED, Source, expand, markdown, parse_axis, run_sweep
+    from roster.outputs.files import output_files
+
     _check_address(ray_address)
     if not paths:
         raise click.UsageError("Missing argument 'INSTANCE|SCENARIO.yaml...'.")
