@@ -13,7 +13,9 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from roster.app.compile import build_problem
+from roster.app.cycle import with_history
 from roster.domain.check import check_roster
+from roster.domain.history import History
 from roster.domain.io import parse_rules
 from roster.domain.tables import ROW_MODELS, Instance
 from solver.model.problem import ProblemData
@@ -76,6 +78,7 @@ def make(
     rules: dict[str, Any] | None = None,
     weeks: int = 1,
     calendar: dict[str, Any] | None = None,
+    terms: list[dict[str, Any]] | None = None,
     **tables: list[dict[str, Any]],
 ) -> Instance:
     """An instance; needs default to one doctor (min 1) per session, rules to none beyond the
@@ -88,6 +91,8 @@ def make(
     data: dict[str, Any] = {"horizon": horizon, "rules": rules or {}}
     if calendar is not None:
         data["calendar"] = calendar
+    if terms:
+        data["terms"] = terms
     ruleset = parse_rules(data, "rules.yaml", issues)
     assert ruleset is not None, issues
     return Instance.model_validate(
@@ -174,7 +179,9 @@ MICRO_HISTORIES: list[dict[str, Any]] = [
 
 
 @st.composite
-def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
+def micro_instances(draw: st.DrawFn, max_pairs: int = 9, past: bool = False) -> Instance:
+    """A micro-instance with a random set of rules; with ``past``, always a history before the
+    horizon (every clinician's), a term, and rules that read the history (PAST_RULES)."""
     n_c = draw(st.integers(1, 3))
     n_s = draw(st.integers(1, 4))
     clinicians = []
@@ -210,7 +217,10 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
                 "max_consecutive_days": draw(st.sampled_from([None, 1, 2])),
                 "min_consecutive_days": draw(st.sampled_from([None, 2, 3])),
                 "min_consecutive_days_off": draw(st.sampled_from([None, 2, 3])),
-                **draw(st.sampled_from(MICRO_HISTORIES)),
+                # with a history, mostly none typed, so that the published days count
+                **draw(
+                    st.sampled_from([{}, {}, {}, *MICRO_HISTORIES] if past else MICRO_HISTORIES)
+                ),
             }
         )
     roles = sorted({c["role"] for c in clinicians})
@@ -218,7 +228,8 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
     sessions, needs = [], []
     for j in range(n_s):
         start, end = draw(st.sampled_from(MICRO_STARTS))
-        day = draw(st.sampled_from(MICRO_DAYS))
+        # with a history, mostly Monday: the day the days before the horizon bear on
+        day = draw(st.sampled_from([0, 0, 0, *MICRO_DAYS] if past else MICRO_DAYS))
         activity = draw(st.sampled_from(["clinical", "clinical", "teaching", "research"]))
         s: dict[str, Any] = {
             "id": f"S{j}",
@@ -256,6 +267,24 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         unavailability.append(
             {"clinician": "C0", "start": "2026-12-07T12:00", "end": "2026-12-08T10:00"}
         )
+    credentials = []
+    if draw(st.booleans()):
+        # a dated credential of the last clinician: a site's privileges or an appointment
+        credentials.append(
+            {
+                "clinician": f"C{n_c - 1}",
+                "credential": draw(st.sampled_from([*MICRO_SITES, "hku_appointment"])),
+                **draw(
+                    st.sampled_from(
+                        [
+                            {"valid_to": "2026-12-08T13:00"},
+                            {"valid_from": "2026-12-09"},
+                            {"valid_from": "2026-12-08", "valid_to": "2026-12-11"},
+                        ]
+                    )
+                ),
+            }
+        )
     requests = []
     for _ in range(draw(st.integers(0, 2))):
         r: dict[str, Any] = {
@@ -274,6 +303,9 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         requests.append(r)
     allocations = []
     activities = sorted({s["activity"] for s in sessions})
+    # a term around the horizon, so that allocations may add up over it (MICRO_TERM)
+    terms = [MICRO_TERM] if past or draw(st.booleans()) else []
+    periods = ["week", "horizon", "term", "term"] if terms else ["week", "horizon"]
     for c in clinicians[: draw(st.integers(0, 2))]:
         unit = draw(st.sampled_from(["sessions", "share"]))
         low = draw(st.sampled_from([None, 1] if unit == "sessions" else [None, 30]))
@@ -287,7 +319,7 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             {
                 "clinician": c["id"],
                 "activity": draw(st.sampled_from(activities)),
-                "period": draw(st.sampled_from(["week", "horizon"])),
+                "period": draw(st.sampled_from(periods)),
                 "unit": unit,
                 "min": low,
                 "target": target,
@@ -315,9 +347,13 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             "weight": draw(st.integers(0, 6)),
             "kinds": draw(
                 st.lists(
-                    st.sampled_from(["evening", "weekend"]), min_size=1, max_size=2, unique=True
+                    st.sampled_from(["evening", "weekend", "holiday"]),
+                    min_size=1,
+                    max_size=2,
+                    unique=True,
                 )
             ),
+            "window_weeks": draw(st.sampled_from([4] if past else [0, 4])),
         },
         "site_changes": lambda: {"weight": draw(st.integers(0, 6))},
         "continuity": lambda: {"weight": draw(st.integers(0, 6))},
@@ -360,7 +396,8 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
             }
         ),
     }
-    chosen = draw(st.lists(st.sampled_from(sorted(optional)), min_size=1, max_size=7, unique=True))
+    pool = PAST_RULES if past else sorted(optional)
+    chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=7, unique=True))
     rules: dict[str, Any] = {k: optional[k]() for k in chosen}
     rules["no_overlap"] = {
         "travel": draw(st.booleans()),
@@ -375,8 +412,79 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         unavailability=unavailability,
         requests=requests,
         allocations=allocations,
+        terms=terms,
+        calendar={"extra_holidays": ["2026-12-08"]},
+        credentials=credentials,
     )
+    if past or draw(st.integers(0, 2)):
+        inst = with_history(inst, draw(micro_history([c["id"] for c in clinicians], past)))
     return inst
+
+
+# the rules that read what comes before the horizon
+PAST_RULES = [
+    "rest_after_evening",
+    "forbidden_successions",
+    "fairness",
+    "allocation_bounds",
+    "allocation_target",
+    "max_consecutive_days",
+    "min_consecutive_days",
+    "min_days_off",
+]
+
+# a term that began three weeks before the horizon and ends a week after it
+MICRO_TERM = {"name": "T1", "start": "2026-11-16", "end": "2026-12-20"}
+
+# sessions just before the horizon, as published: Sunday's evening, morning and teaching
+MICRO_PAST = [
+    {"session": "P-EVE", "site": "HSK", "date": "2026-12-06", "start": "19:00", "end": "23:00"}
+    | {"activity": "clinical", "period": "evening"},
+    {"session": "P-AM", "site": "HSK", "date": "2026-12-06", "start": "09:00", "end": "13:00"}
+    | {"activity": "clinical", "period": "am"},
+    {"session": "P-TEACH", "site": "EMC", "date": "2026-12-06", "start": "14:00", "end": "18:00"}
+    | {"activity": "teaching", "period": "pm"},
+]
+
+
+@st.composite
+def micro_history(draw: st.DrawFn, clinicians: list[str], everyone: bool = False) -> History:
+    """What a history store might say of the weeks before a micro-instance: the days before the
+    horizon, Sunday's sessions, sessions delivered in the term, fairness counts."""
+    people = []
+    for cid in clinicians:
+        if not everyone and not draw(st.integers(0, 3)):
+            continue
+        sessions = draw(
+            st.lists(
+                st.sampled_from([MICRO_PAST[0], *MICRO_PAST]),
+                max_size=2,
+                unique_by=lambda p: p["session"],
+            )
+        )
+        # the days before the horizon, oldest first, the last being Sunday (worked when a
+        # session of Sunday is listed); or none known
+        days: tuple[bool, ...] = ()
+        if sessions or draw(st.booleans()):
+            earlier = draw(st.lists(st.booleans(), max_size=3))
+            days = (*earlier, bool(sessions) or draw(st.booleans()))
+        activities = ["clinical", "teaching", "research"]
+        delivered = [
+            {"term": "T1", "activity": a, "sessions": draw(st.integers(0, 4))}
+            for a in draw(st.lists(st.sampled_from(activities), unique=True))
+        ]
+        people.append(
+            {
+                "clinician": cid,
+                "days": days,
+                "sessions": sorted(sessions, key=lambda p: p["start"]),
+                "delivered": delivered,
+                "evenings": draw(st.integers(0, 3)),
+                "weekends": draw(st.integers(0, 3)),
+                "holidays": draw(st.integers(0, 1)),
+            }
+        )
+    return History.model_validate({"source": "micro", "clinicians": people})
 
 
 def eligible_pairs(inst: Instance) -> list[tuple[str, str]]:

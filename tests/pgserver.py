@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 
 SEARCH_PATH = ("/usr/lib/postgresql/15/bin",)
+INSTALLED = Path("/usr/lib/postgresql")  # Debian's packages: one folder per major version
 USER = "roster"
 
 
@@ -25,8 +26,9 @@ def tool(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    for folder in SEARCH_PATH:
-        candidate = Path(folder) / name
+    others = sorted(INSTALLED.glob("*/bin"), reverse=True) if INSTALLED.is_dir() else []
+    for folder in [*map(Path, SEARCH_PATH), *others]:
+        candidate = folder / name
         if candidate.is_file():
             return str(candidate)
     return None

@@ -325,8 +325,8 @@ def test_check_a_roster_with_an_unknown_clinician_exits_2(
 @pytest.mark.parametrize(
     ("args", "top_level"),
     [
-        ([], {*TABLES, "rules"}),
-        (["--rules"], {"horizon", "calendar", "rules"}),
+        ([], {*TABLES, "rules", "history"}),
+        (["--rules"], {"horizon", "calendar", "rules", "terms"}),
     ],
 )
 def test_schema_prints_json_schema(args: list[str], top_level: set[str]) -> None:

@@ -172,8 +172,11 @@ def test_max_consecutive_days_with_the_days_before_the_horizon() -> None:
         "max_consecutive_days": {"default": 3, "hard": False, "weight": 5, "outside": "history"},
     }
     assert run(make(a2, days(0, 1), rules=soft)).objective == 5  # 4 - 3 = 1 day at 5
-    # With the days before the horizon off (the default) the same roster is within the limit.
-    off = {"cover_min": {}, "max_consecutive_days": {"default": 3, "hard": False, "weight": 5}}
+    # history is the default; with the days before the horizon off the roster is within the limit
+    default = {"cover_min": {}, "max_consecutive_days": {"default": 3, "hard": False, "weight": 5}}
+    assert run(make(a2, days(0, 1), rules=default)).objective == 5
+    off = {"cover_min": {}, "max_consecutive_days": {**default["max_consecutive_days"]}}
+    off["max_consecutive_days"]["outside"] = "off"
     assert run(make(a2, days(0, 1), rules=off)).objective == 0
     # A run of 5 before Monday, limit 3: only Monday, the horizon's day beyond it, is charged.
     a5 = [doc("A", worked_before=5)]

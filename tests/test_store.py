@@ -35,7 +35,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from factory import SITES, TRAVEL, doc, need
-from pgserver import PostgresServer, start_postgres
+from pgserver import PostgresServer
 from sqlalchemy import create_engine, text
 
 from roster.app.store import (
@@ -160,18 +160,6 @@ def publish(store: Store, instance: Instance, pairs: list[tuple[str, str]], **kw
 
 
 # --- the databases ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    server = start_postgres()
-    if server is None:
-        message = "PostgreSQL's initdb and pg_ctl are not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: CI must run the PostgreSQL tests")
-        pytest.skip(message)
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -36,7 +36,7 @@ from worked_example import (
 )
 
 from roster.domain.io import InputError, load_instance
-from roster.domain.rules import RULE_KINDS, Rules
+from roster.domain.rules import RULE_KINDS, Rules, RuleSet
 from roster.domain.tables import ROW_MODELS, TABLES
 
 # --- the example itself is valid ------------------------------------------------------------------
@@ -837,3 +837,23 @@ def test_the_rules_page_lists_every_range_as_the_code_defines_it() -> None:
             if high is not None:
                 defined["weight" if name == "weight" else f"{kind}.{name}"] = (low, high)
     assert documented == defined
+
+
+def test_every_number_of_the_tables_and_the_rules_has_a_range() -> None:
+    """A number without a largest value lets an absurd magnitude through to the model."""
+
+    def unbounded(model: Any, prefix: str, seen: set[Any]) -> list[str]:
+        out = []
+        for name, field in model.model_fields.items():
+            args = (field.annotation, *get_args(field.annotation))
+            for arg in args:
+                if hasattr(arg, "model_fields") and arg not in seen:
+                    seen.add(arg)
+                    out += unbounded(arg, f"{prefix}{name}.", seen)
+            if int in args and not any(hasattr(m, "le") for m in field.metadata):
+                out.append(prefix + name)
+        return out
+
+    found = [n for t, m in ROW_MODELS.items() for n in unbounded(m, f"{t}.", set())]
+    found += unbounded(RuleSet, "", set())
+    assert found == []

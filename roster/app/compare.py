@@ -6,7 +6,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from roster.domain.check import RosterView, check_continuity, check_fairness
+from roster.domain.check import (
+    RosterView,
+    allocation_periods,
+    check_continuity,
+    check_fairness,
+)
 from roster.domain.rules import ContinuityParams, FairnessParams
 from roster.domain.solved import Solved
 from roster.domain.tables import Instance
@@ -40,14 +45,13 @@ def kpis(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[str, An
 
     attained: Counter[str] = Counter()
     targeted: Counter[str] = Counter()
-    for a in instance.allocations:
-        if a.target is None or a.unit != "sessions":
+    # each row in each of its periods: a term row aims at the horizon's part of what remains
+    for period in allocation_periods(instance, RosterView(instance, pairs)):
+        if period.target is None or period.row.unit != "sessions":
             continue
-        periods = instance.n_weeks if a.period == "week" else 1
-        targeted[a.activity] += a.target * periods
-        attained[a.activity] += sum(
-            1 for s in mine.get(a.clinician, []) if instance.session_by_id[s].activity == a.activity
-        )
+        # each period's target, prorated by absence (a term row's: its part of what remains)
+        targeted[period.row.activity] += period.target
+        attained[period.row.activity] += period.n
 
     met = 0
     for r in instance.requests:
@@ -102,17 +106,16 @@ def key_figures(instance: Instance, pairs: tuple[tuple[str, str], ...]) -> dict[
         hits = sum(1 for s in view.sessions_of(r.clinician) if instance.matches(r, s))
         met += int(hits > 0) if r.kind == "want" else int(hits == 0)
     wanted = got = 0
-    for a in instance.allocations:
+    # each row in each of its periods, its target prorated by absence (a term row's: the
+    # horizon's part of what remains)
+    for period in allocation_periods(instance, view):
+        a = period.row
         if a.target is None:
             continue
-        mine = view.sessions_of(a.clinician)
-        weeks = [None] if a.period == "horizon" else list(range(instance.n_weeks))
-        for w in weeks:
-            inside = [s for s in mine if w is None or instance.week(s.date) == w]
-            n = sum(1 for s in inside if s.activity == a.activity)
-            target = a.target if a.unit == "sessions" else -(-a.target * len(inside) // 100)
-            wanted += target
-            got += min(n, target)
+        share = -(-a.target * period.total // 100)  # a share target, in sessions
+        target = (period.target or 0) if a.unit == "sessions" else share
+        wanted += target
+        got += min(period.n, target)
     return {
         "cover_shortfall": shortfall,
         "fairness_spread": fairness,

@@ -9,11 +9,12 @@ import bisect
 import datetime as dt
 
 from roster.domain.rules import Rules as DomainRules
-from roster.domain.tables import Instance, Session
+from roster.domain.tables import APPOINTMENT_CREDENTIALS, Allocation, Instance, Session
 from solver.model import params as plain
 from solver.model.problem import (
     AllocationData,
     ClinicianData,
+    PastSessionData,
     ProblemData,
     RequestData,
     SessionData,
@@ -86,25 +87,42 @@ def build_problem(instance: Instance) -> ProblemData:
                     )
                     for n in instance.needs_by_session.get(s.id, ())
                 ),
+                holiday=s.date in instance.holidays,
             )
         )
 
-    clinicians = tuple(
-        ClinicianData(
-            c.id,
-            role_index[c.role],
-            c.max_per_day,
-            c.max_per_week,
-            c.max_weekends,
-            c.min_minutes,
-            c.max_minutes,
-            c.max_consecutive_days,
-            c.min_consecutive_days,
-            c.min_consecutive_days_off,
-            c.history,
+    clinicians = []
+    for c in instance.clinicians:
+        past = instance.past(c.id)
+        before = tuple(
+            PastSessionData(
+                day=(p.date - instance.rules.horizon.start).days,
+                start=_minutes(p.start_at, origin),
+                end=_minutes(p.end_at, origin),
+                activity=p.activity,
+                period=p.period,
+            )
+            for p in (past.sessions if past is not None else ())
         )
-        for c in instance.clinicians
-    )
+        clinicians.append(
+            ClinicianData(
+                c.id,
+                role_index[c.role],
+                c.max_per_day,
+                c.max_per_week,
+                c.max_weekends,
+                c.min_minutes,
+                c.max_minutes,
+                c.max_consecutive_days,
+                c.min_consecutive_days,
+                c.min_consecutive_days_off,
+                history=instance.days_before(c),
+                before=before,
+                prior_evenings=past.evenings if past is not None else 0,
+                prior_weekends=past.weekends if past is not None else 0,
+                prior_holidays=past.holidays if past is not None else 0,
+            )
+        )
 
     n_sites = len(instance.sites)
     travel = [[0] * n_sites for _ in range(n_sites)]
@@ -122,8 +140,14 @@ def build_problem(instance: Instance) -> ProblemData:
     for si, s in enumerate(instance.sessions):
         at_site.setdefault(s.site, []).append(si)
     for ci, c in enumerate(instance.clinicians):
-        specialties = set(c.specialties)
-        privileges = set(c.privileges)
+        # dated credentials: each name's windows; a site or specialty with rows is held
+        windows = {
+            name: [(r.valid_from or dt.datetime.min, r.valid_to or dt.datetime.max) for r in rows]
+            for name, rows in instance.credentials_of.get(c.id, {}).items()
+        }
+        specialties = set(c.specialties) | set(windows)
+        privileges = set(c.privileges) | (set(windows) & set(at_site))
+        appointments = [name for name in windows if name in APPOINTMENT_CREDENTIALS]
         starts, ends = absences.get(c.id, ([], []))
         # only sessions at sites where the clinician holds privileges can be eligible
         candidates = sorted(si for site in privileges for si in at_site.get(site, ()))
@@ -133,6 +157,14 @@ def build_problem(instance: Instance) -> ProblemData:
                 c.role, specialties, privileges, c.teacher, s, needs_roles[s.id], rules
             ):
                 continue
+            if windows:
+                names = [*appointments, s.site, *([s.specialty] if s.specialty else [])]
+                lo, hi = spans[si]
+                if any(
+                    name in windows and not any(a <= lo and hi <= b for a, b in windows[name])
+                    for name in names
+                ):
+                    continue  # outside every window of a credential the session needs
             eligible.append((ci, si))
             # the last absence starting before the session ends is the only one that can overlap
             k = bisect.bisect_left(starts, spans[si][1]) - 1
@@ -140,18 +172,10 @@ def build_problem(instance: Instance) -> ProblemData:
                 unavailable.add((ci, si))
 
     clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
-    allocations = tuple(
-        AllocationData(
-            clin_index[a.clinician],
-            activity_index[a.activity],
-            a.period == "week",
-            a.unit == "share",
-            a.target,
-            a.min,
-            a.max,
-        )
-        for a in instance.allocations
-    )
+    allocations = [
+        _allocation(instance, row, clin_index[row.clinician], activity_index[row.activity])
+        for row in instance.allocations
+    ]
     requests = []
     by_id = {s.id: si for si, s in enumerate(instance.sessions)}
     by_date: dict[dt.date, list[int]] = {}
@@ -169,7 +193,7 @@ def build_problem(instance: Instance) -> ProblemData:
         requests.append(RequestData(clin_index[r.clinician], r.kind == "want", r.weight, matching))
 
     return ProblemData(
-        clinicians=clinicians,
+        clinicians=tuple(clinicians),
         sessions=tuple(sessions),
         roles=roles,
         activities=activities,
@@ -179,9 +203,58 @@ def build_problem(instance: Instance) -> ProblemData:
         travel=tuple(tuple(row) for row in travel),
         eligible=tuple(eligible),
         unavailable=frozenset(unavailable),
-        allocations=allocations,
+        allocations=tuple(allocations),
         requests=tuple(requests),
         rules=plain_rules(rules),
+    )
+
+
+def _allocation(
+    instance: Instance, row: Allocation, clinician: int, activity: int
+) -> AllocationData:
+    """An allocation row as the model reads it: each period's minimum and target prorated by
+    absence (``Instance.dues``, which the checker reads too). A term row counts the horizon's days
+    in its term: in sessions its bounds are the horizon's part of what remains of the term's (its
+    due); as a share, what was delivered in the term before the horizon adds to n and N."""
+    dues = instance.dues[(row.clinician, row.activity, row.period)]
+    share = row.unit == "share"
+    term = instance.term_of(row)
+    if term is None:
+        mins = tuple(d.min for d in dues)
+        targets = tuple(d.target for d in dues)
+        return AllocationData(
+            clinician,
+            activity,
+            row.period == "week",
+            share,
+            row.target,
+            row.min,
+            row.max,
+            mins=() if all(m == row.min for m in mins) else mins,
+            targets=() if all(t == row.target for t in targets) else targets,
+        )
+    first, last, _, _ = instance.term_weeks(term)
+    start = instance.rules.horizon.start
+    days = ((first - start).days, (last - start).days)
+    past = instance.past(row.clinician)
+    if share:
+        done = 0 if past is None else past.delivered_in(term.name, row.activity)
+        every = 0 if past is None else past.delivered_in(term.name)
+        return AllocationData(
+            clinician,
+            activity,
+            False,
+            True,
+            row.target,
+            row.min,
+            row.max,
+            days=days,
+            prior=done,
+            prior_total=every,
+        )
+    (due,) = dues
+    return AllocationData(
+        clinician, activity, False, False, due.target, due.min, due.max, days=days
     )
 
 

@@ -58,26 +58,36 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
         for c, s in problem.eligible:
             if (c, s) not in problem.unavailable:
                 open_to[problem.clinicians[c].id].append(inst.session_by_id[problem.sessions[s].id])
+        start = inst.rules.horizon.start
         for a in inst.allocations:
             if a.min is None or a.unit != "sessions":
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
-            for w in weeks:
+            # prorated by absence; a term row's is the horizon's part of what remains
+            dues = inst.dues[(a.clinician, a.activity, a.period)]
+            term = inst.term_of(a)
+            first, last = (start, inst.rules.horizon.end)
+            if term is not None:
+                first, last, _, _ = inst.term_weeks(term)
+            for w, due in zip(weeks, dues, strict=True):
                 n = sum(
                     1
                     for s in open_to[a.clinician]
-                    if s.activity == a.activity and (w is None or inst.week(s.date) == w)
+                    if s.activity == a.activity
+                    and (w is None or inst.week(s.date) == w)
+                    and first <= s.date <= last
                 )
-                if n < a.min:
+                if due.min is not None and n < due.min:
                     when = (
                         "over the horizon"
                         if w is None
-                        else "in the week of "
-                        f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
+                        else f"in the week of {start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
+                    if term is not None:
+                        when = f"in this horizon, its part of the term {term.name}'s minimum"
                     out.append(
                         f"{inst.clinician_by_id[a.clinician].name} must do at least "
-                        f"{count(a.min, a.activity + ' session')} {when}, but only {n} "
+                        f"{count(due.min, a.activity + ' session')} {when}, but only {n} "
                         f"{'is' if n == 1 else 'are'} open to them"
                     )
     return out

@@ -263,9 +263,11 @@ def run_sweep(
     *,
     resume: bool = False,
     on_row: Callable[[Row, int, int], None] | None = None,
+    carry: Callable[[Instance], Instance] | None = None,
 ) -> SweepOutcome:
     """Solve the runs on the runner, write each solved run to ``out_dir/<name>/`` as it comes
-    back, and write ``comparison.md`` and ``comparison.json`` (also after Ctrl-C)."""
+    back, and write ``comparison.md`` and ``comparison.json`` (also after Ctrl-C). ``carry``
+    gives each run's instance what it carries before it is solved (the published history)."""
     out = Path(out_dir)
     rows: dict[int, Row] = {}
 
@@ -291,6 +293,8 @@ def run_sweep(
             continue
         try:
             instance = instances.of(run)
+            if carry is not None:
+                instance = carry(instance)
         except InputError as err:
             done(i, Row(run, "INVALID", "; ".join(str(issue) for issue in err.issues)))
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from roster.cli import bench, core, outputs, sweep, workflows
+from roster.cli import bench, core, cycle, daily, outputs, sweep, workflows
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,6 +23,8 @@ for _command in [
     *outputs.COMMANDS,
     *workflows.COMMANDS,
     *sweep.COMMANDS,
+    *cycle.COMMANDS,
+    *daily.COMMANDS,
     *bench.COMMANDS,
 ]:
     main.add_command(_command)

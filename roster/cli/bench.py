@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from roster.app.bench import COLUMNS, solve_one
 from roster.app.runners import TaskFailed
 from roster.cli.common import engine_options, writable, write
 from roster.cli.sweep import make_runner, ray_option
@@ -44,6 +43,9 @@ def curtois(
       roster bench curtois data/benchmarks/curtois/Instance1.txt --time-limit 60 --out out/bench
       roster bench curtois data/benchmarks/curtois/Instance*.txt --out out/bench --ray=HEAD:6379
     """
+    # the engine is imported when a benchmark runs, not by every command's start
+    from roster.app.bench import COLUMNS, solve_one
+
     writable(out_dir)
     runner = make_runner(ray_address, jobs=1, fresh_process=True)
     found: dict[int, dict[str, Any]] = {}

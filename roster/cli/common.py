@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 import yaml
@@ -22,6 +23,9 @@ from roster.domain.io import (
 )
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
+
+if TYPE_CHECKING:
+    from roster.app.store import StoreError
 
 EXIT_INVALID = 2
 EXIT_INFEASIBLE = 3
@@ -189,3 +193,58 @@ def engine_options(f: F) -> F:
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+# --- the history store ---------------------------------------------------------------------------
+
+
+def db_option(f: F) -> F:
+    """--db PATH_OR_URL: the history store (a SQLite file, or a PostgreSQL URL), else ROSTER_DB."""
+    return click.option(
+        "--db",
+        "db",
+        envvar="ROSTER_DB",
+        show_envvar=True,
+        metavar="PATH_OR_URL",
+        help="The history store: a SQLite file or a postgresql+psycopg:// URL.",
+    )(f)
+
+
+def fail_store(err: StoreError) -> NoReturn:
+    """Print the store's message and exit 2."""
+    click.echo(f"error: {err}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Bad input to the history store (a missing file, a wrong URL, an old schema, a roster that
+    does not belong): its message and exit 2, never a traceback."""
+    from roster.app.store import StoreError
+
+    try:
+        yield
+    except StoreError as err:
+        fail_store(err)
+
+
+def given_db(db: str | None) -> str | None:
+    """The --db value, None when neither it nor ROSTER_DB names a store."""
+    return db if db is not None and db.strip() else None
+
+
+def with_db_history(
+    instance: Instance, db: str | None, say: Callable[[str], None] | None = None
+) -> Instance:
+    """The instance carrying the history the store at ``db`` holds before its horizon (the
+    instance as it is without a store); exit 2 when the store cannot be used."""
+    if given_db(db) is None:
+        return instance
+    from roster.app.cycle import history_line, read_history, with_history
+    from roster.app.store import Store
+
+    with store_errors(), Store.open(db) as store:
+        carried = with_history(instance, read_history(store, instance))
+    if say is not None:
+        say(history_line(carried))
+    return carried

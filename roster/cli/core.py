@@ -15,12 +15,15 @@ from roster.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERRUPTED,
     EXIT_NO_SOLUTION,
+    db_option,
     engine_options,
     fail_input,
     fail_output,
+    given_db,
     key_values,
     load,
     sets_option,
+    with_db_history,
     writable,
     write,
 )
@@ -38,11 +41,18 @@ from solver.model.stop import Stop
 def validate(instance: str) -> None:
     """Check an instance and report every problem at once (exit 2 if any).
 
+    Warns (exit 0) about clinicians whose credentials' dates keep them from some session inside
+    the horizon, and about credentials that lapse soon after it (eligibility.warn_days).
+
     \b
     Example:
       roster validate data/samples/dual-track-cohort
     """
+    from roster.domain.credentials import credential_warnings
+
     inst = load(instance, writes=False)
+    for line in credential_warnings(inst):
+        click.echo(f"warning: {line}", err=True)
     click.echo(
         f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
         f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: "
@@ -66,6 +76,7 @@ def validate(instance: str) -> None:
     help="A previous roster.csv to start from.",
 )
 @sets_option
+@db_option
 @engine_options
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
@@ -74,6 +85,7 @@ def solve(
     out_dir: str,
     hint_path: str | None,
     sets: tuple[str, ...],
+    db: str | None,
     engine: SolveParams,
     quiet: bool,
     as_json: bool,
@@ -83,6 +95,10 @@ def solve(
 
     On a terminal a live line shows the elapsed time, the incumbent, the bound and the gap; in a
     log it prints plain lines instead. --quiet prints only errors; --json prints the summary.
+
+    With --db (or ROSTER_DB) the latest published rosters before the horizon carry over: runs of
+    worked days and days off, rest and successions across the boundary, what was delivered in
+    each term, and the sessions fairness counts in its window.
 
     Exit codes: 0 solved, 2 invalid input, 3 the hard rules cannot all hold,
     4 no roster found in time.
@@ -109,6 +125,7 @@ def solve(
     say: Callable[[str], None] = (
         (lambda _: None) if quiet or as_json else (lambda m: click.echo(m, err=True))
     )
+    inst = with_db_history(inst, db, say)
     say(
         f"Solving {instance}: {len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
         f"time limit {time_limit:g} s, {count(workers, 'worker')}"
@@ -205,6 +222,8 @@ def _written(
     data = summary(outcome, params, instance_hash(instance), inst)
     data["settings"]["overrides"] = key_values(sets, "--set")
     data["settings"]["hint"] = hint_path
+    if inst.history is not None:
+        data["settings"]["history"] = inst.history.source
     write(out_dir, output_files(inst, outcome, data))
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -244,8 +263,12 @@ def _quick_explanation(inst: Instance, time_limit: float) -> None:
 @click.argument("instance", type=click.Path())
 @click.argument("roster_file", metavar="ROSTER.csv", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
-def check(instance: str, roster_file: str, as_json: bool) -> None:
+@db_option
+def check(instance: str, roster_file: str, as_json: bool, db: str | None) -> None:
     """Re-score any roster (even one edited by hand) without the solver.
+
+    With --db (or ROSTER_DB) the published rosters before the horizon count as `roster solve
+    --db` counts them.
 
     Exit codes: 0 no hard violation, 1 hard violations, 2 invalid input.
 
@@ -260,6 +283,8 @@ def check(instance: str, roster_file: str, as_json: bool) -> None:
         pairs = read_roster(roster_file, inst)
     except InputError as err:
         fail_input(err, writes=False)
+    if given_db(db) is not None:
+        inst = with_db_history(inst, db, None if as_json else click.echo)
     report = check_roster(inst, pairs)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))

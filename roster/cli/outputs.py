@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from roster.cli.common import EXIT_INVALID, writable, write
+from roster.cli.common import EXIT_INVALID, db_option, given_db, store_errors, writable, write
 from roster.domain.explain_words import count
 from roster.domain.solved import FolderError, Solved, load_solved
 
@@ -93,15 +93,22 @@ def export_xlsx(out_dir: str, to: str | None) -> None:
     "--stamp",
     type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
     metavar="YYYY-MM-DD[THH:MM]",
-    help="Publication time (UTC) written as each event's DTSTAMP [the horizon's first day].",
+    help="Publication time (UTC) written as each event's DTSTAMP [the horizon's first day; with "
+    "--db the version's publication time].",
 )
-def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None) -> None:
+@db_option
+def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None, db: str | None) -> None:
     """Write one iCalendar file per clinician (CLINICIAN.ics), times in Asia/Hong_Kong.
 
     OUT_DIR is a folder written by `roster solve --out`. Each event's UID is
     SESSION-CLINICIAN@roster, so importing a re-published roster updates events instead of
     duplicating them; give --stamp (the publication time) so calendar programs know which version
     is newer. Every clinician gets a file, empty when off all horizon.
+
+    With --db (or ROSTER_DB) the roster must be a published version of its horizon: each event
+    gets the SEQUENCE the store counts (the versions in which it changed), DTSTAMP is the
+    version's publication time, and an event of an earlier version that this one dropped is
+    written as cancelled, so calendar programs update or remove the events they have.
 
     \b
     Example:
@@ -113,10 +120,24 @@ def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None) -> None:
     folder = Path(to) if to else solved.folder / "calendars"
     when = None if stamp is None else stamp.replace(tzinfo=dt.UTC)
     writable(str(folder))
-    files = calendar_files(solved.instance, solved.pairs, when)
+    if given_db(db) is None:
+        files = calendar_files(solved.instance, solved.pairs, when)
+        version = ""
+    else:
+        from roster.app.cycle import calendar_version
+        from roster.app.store import Store
+
+        with store_errors(), Store.open(db) as store:
+            found = calendar_version(store, solved.instance, solved.pairs)
+        files = calendar_files(
+            solved.instance, solved.pairs, when or found.stamp, found.sequences, found.cancelled
+        )
+        version = f" (version {found.number}, {len(found.cancelled)} cancelled)"
     write(folder, files)
     events = len(set(solved.pairs))
-    click.echo(f"Wrote {count(len(files), 'calendar')} with {count(events, 'event')} to {folder}")
+    click.echo(
+        f"Wrote {count(len(files), 'calendar')} with {count(events, 'event')}{version} to {folder}"
+    )
 
 
 @click.command(name="report")

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from roster.app.runners import ProcessRunner, RayRunner, Runner, RunnerError
-from roster.app.sweep import SOLVED, Row, Source, expand, markdown, parse_axis, run_sweep
-from roster.cli.common import EXIT_INVALID, engine_options, writable
-from roster.outputs.files import output_files
+from roster.cli.common import (
+    EXIT_INVALID,
+    db_option,
+    engine_options,
+    given_db,
+    store_errors,
+    writable,
+)
+from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
+
+if TYPE_CHECKING:
+    from roster.app.sweep import Row
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,6 +112,7 @@ def _say(row: Row, done: int, total: int) -> None:
     is_flag=True,
     help="Keep the runs whose folder already holds a roster of the same input and settings.",
 )
+@db_option
 @engine_options
 def sweep(
     paths: tuple[str, ...],
@@ -110,6 +121,7 @@ def sweep(
     jobs: int | None,
     ray_address: str | None,
     resume: bool,
+    db: str | None,
     engine: SolveParams,
 ) -> None:
     """Solve instances and scenario files over a grid of settings, and compare the runs.
@@ -120,9 +132,11 @@ def sweep(
     fairness spread, continuity breaks, requests met, allocation attained), and mark the Pareto
     set: the runs no other run beats on all of them. `roster report --sweep OUT` plots them.
 
-    A run that fails is a row with its status and message; Ctrl-C cancels the runs not finished
-    and still writes the table. Exit codes: 0 every run has a roster, 1 some run has none
-    (infeasible, out of time, failed), 2 a scenario or setting is not valid, 130 interrupted.
+    With --db (or ROSTER_DB) each run carries the published history before its horizon, as
+    `roster solve --db` does. A run that fails is a row with its status and message; Ctrl-C
+    cancels the runs not finished and still writes the table. Exit codes: 0 every run has a
+    roster, 1 some run has none (infeasible, out of time, failed), 2 a scenario or setting is not
+    valid, 130 interrupted.
 
     \b
     Examples:
@@ -131,6 +145,11 @@ def sweep(
       roster sweep scenarios/*.yaml --grid rules.requests.weight=1,5 --out out/s --ray
       roster sweep my-week --grid rules.fairness.weight=1,4 --out out/s --ray=HEAD:6379
     """
+    # the sweep's own modules (and the outputs' libraries) load when a sweep runs, not with
+    # every command
+    from roster.app.sweep import SOLVED, Source, expand, markdown, parse_axis, run_sweep
+    from roster.outputs.files import output_files
+
     _check_address(ray_address)
     if not paths:
         raise click.UsageError("Missing argument 'INSTANCE|SCENARIO.yaml...'.")
@@ -145,7 +164,10 @@ def sweep(
     where = "Ray" if ray_address else "local processes"
     click.echo(f"Sweep: {len(runs)} runs on {where}, writing to {out_dir}", err=True)
     try:
-        outcome = run_sweep(runs, out_dir, engine, runner, output_files, resume=resume, on_row=_say)
+        with store_errors(), _carry(given_db(db)) as carry:
+            outcome = run_sweep(
+                runs, out_dir, engine, runner, output_files, resume=resume, on_row=_say, carry=carry
+            )
     except RunnerError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(EXIT_INVALID)
@@ -159,6 +181,19 @@ def sweep(
         sys.exit(EXIT_INVALID)
     if any(row.status not in SOLVED for row in outcome.rows):
         sys.exit(EXIT_SOME_FAILED)
+
+
+@contextmanager
+def _carry(db: str | None) -> Iterator[Callable[[Instance], Instance] | None]:
+    """With a store: what gives each run's instance the history before its horizon."""
+    if db is None:
+        yield None
+        return
+    from roster.app.cycle import read_history, with_history
+    from roster.app.store import Store
+
+    with Store.open(db) as store:
+        yield lambda instance: with_history(instance, read_history(store, instance))
 
 
 COMMANDS: list[click.Command] = [sweep]

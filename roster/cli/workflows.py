@@ -8,18 +8,22 @@ import json
 import sys
 import time
 from dataclasses import replace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from roster.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
+    db_option,
     engine_options,
     fail_input,
+    given_db,
     load,
     sets_option,
+    store_errors,
     warn,
+    with_db_history,
     writable,
     write,
 )
@@ -33,6 +37,7 @@ from roster.domain.io import (
     table_bytes,
 )
 from roster.domain.solved import FolderError, load_solved
+from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
 
 
@@ -73,7 +78,9 @@ def compare(folders: tuple[str, ...], as_json: bool) -> None:
 @click.command()
 @click.argument("instance", type=click.Path())
 @click.option(
-    "--published", required=True, type=click.Path(dir_okay=False), help="The published roster.csv."
+    "--published",
+    type=click.Path(dir_okay=False),
+    help="The published roster.csv [with --db: the store's latest version of the horizon].",
 )
 @click.option(
     "--changes", type=click.Path(dir_okay=False), help="What changed (YAML: set, add, remove)."
@@ -105,10 +112,19 @@ def compare(folders: tuple[str, ...], as_json: bool) -> None:
     show_default=True,
     help="Days of notice below which changes cost more.",
 )
+@db_option
+@click.option(
+    "--publish",
+    "do_publish",
+    is_flag=True,
+    help="Record the repaired roster as the horizon's next version in the store (needs --db).",
+)
+@click.option("--note", default="", help="With --publish: why this version is published.")
+@click.option("--by", "by", help="With --publish: who publishes [the login name].")
 @engine_options
 def repair(
     instance: str,
-    published: str,
+    published: str | None,
     changes: str | None,
     start: str,
     out_dir: str,
@@ -116,17 +132,26 @@ def repair(
     change_weight: int,
     urgency_weight: int,
     notice_days: int,
+    db: str | None,
+    do_publish: bool,
+    note: str,
+    by: str | None,
     engine: SolveParams,
 ) -> None:
     """Re-solve after a change (sickness, added or cancelled sessions), moving as little as
     possible.
 
     Writes the new roster files plus changes.csv; exit 3 when no repair satisfies the hard rules.
+    With --db (or ROSTER_DB) the published roster is the store's latest version of the horizon
+    (unless --published names a file), the history before the horizon counts as in `roster solve
+    --db`, and --publish records the repair as the next version with its changes.
 
     \b
-    Example:
+    Examples:
       roster repair data/samples/hksh-affiliation-week --published out/hksh/roster.csv \\
         --changes sick.yaml --from 2026-12-09 --out out/repaired
+      roster repair week-2 --db history.db --changes sick.yaml --from 2026-11-11 \\
+        --out out/week-2-repaired --publish --note "D05 sick from Wednesday"
     """
     from roster.app.repair import CHANGE_COLUMNS, RepairSettings, change_rows, changes_by_clinician
     from roster.app.repair import repair as run_repair
@@ -141,10 +166,17 @@ def repair(
         raise click.BadParameter(
             f"expected YYYY-MM-DD or YYYY-MM-DDTHH:MM, got '{start}'", param_hint="--from"
         ) from None
+    db = given_db(db)
+    if published is None and db is None:
+        raise click.UsageError(
+            "give --published ROSTER.csv, or --db to take the published roster from the store"
+        )
+    if do_publish and db is None:
+        raise click.UsageError("--publish records the repair in the history store: give --db")
     notes: list[InputIssue] = []
     try:
         before = load_instance(instance, warnings=notes)
-        pairs = read_roster(published, before)
+        pairs = read_roster(published, before) if published is not None else []
         after = load_changes(changes, before) if changes else before
     except InputError as err:
         fail_input(err)
@@ -157,6 +189,14 @@ def repair(
             param_hint="--from",
         )
     writable(out_dir)
+    if db is not None:
+        from roster.app.cycle import published_pairs
+
+        before = with_db_history(before, db)
+        after = with_db_history(after, db)
+        if published is None:
+            with store_errors():
+                pairs = published_pairs(db, before)
     settings = RepairSettings(moment, change_weight, urgency_weight, notice_days, max_changes)
     params = engine
     left = max(1.0, engine.time_limit - (time.perf_counter() - began))
@@ -212,6 +252,38 @@ def repair(
         parts = [f"{kind} {', '.join(sessions)}" for kind, sessions in kinds.items()]
         click.echo(f"  {clinician}: {'; '.join(parts)}")
     click.echo(f"Wrote the repaired roster and changes.csv to {out_dir}")
+    if do_publish:
+        _publish_repair(db, after, result.assignments, data, note, by)
+
+
+def _publish_repair(
+    db: str | None,
+    after: Instance,
+    assignments: tuple[tuple[str, str], ...],
+    data: dict[str, Any],
+    note: str,
+    by: str | None,
+) -> None:
+    from roster.app.cycle import Refused, difference_lines, publish_roster
+    from roster.app.store import Store
+    from roster.cli.cycle import publisher
+
+    with store_errors(), Store.open(db) as store:
+        outcome = publish_roster(
+            store, after, assignments, data, published_by=publisher(by), note=note, source="repair"
+        )
+    if isinstance(outcome, Refused):
+        for v in outcome.report.hard_violations:
+            click.echo(f"hard: {v}", err=True)
+        click.echo("The repaired roster was not published: it breaks hard rules.", err=True)
+        sys.exit(1)
+    info = outcome.info
+    click.echo(
+        f"Published {info.horizon_start} to {info.horizon_end} as version {info.number} "
+        f"(a repair of version {outcome.previous})"
+    )
+    for line in difference_lines(after, outcome):
+        click.echo(f"  {line}")
 
 
 @click.command()
@@ -229,19 +301,22 @@ def repair(
     help="With --relax: write the least bad roster here.",
 )
 @sets_option
+@db_option
 @engine_options
 def explain(
     instance: str,
     do_relax: bool,
     out_dir: str | None,
     sets: tuple[str, ...],
+    db: str | None,
     engine: SolveParams,
 ) -> None:
     """Explain why the hard rules cannot all hold: the few requirements that conflict.
 
     Prints supply-against-demand problems found without solving, then a minimal set of hard
     requirements that cannot hold together (drop any one of them and the rest can). Exit 0 when
-    the instance is feasible, 3 when it is not.
+    the instance is feasible, 3 when it is not. With --db (or ROSTER_DB) the published history
+    before the horizon holds as in `roster solve --db`.
 
     \b
     Example:
@@ -255,6 +330,7 @@ def explain(
     inst = load(instance, sets)
     if do_relax:
         writable(out_dir)
+    inst = with_db_history(inst, db, click.echo)
     time_limit = engine.time_limit
     diagnosis = diagnose(inst, time_limit)
     if diagnosis.cheap:

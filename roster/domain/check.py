@@ -13,12 +13,14 @@ sentence per item whose units are above 0 and penalty 0; when soft, no sentences
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from roster.domain.credentials import holds_site, holds_specialty, lapses
+from roster.domain.history import PastSession
+from roster.domain.prorate import Due
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -149,6 +151,10 @@ def _what(s: Session) -> str:
     return f"{s.id} ({s.site} {s.date:%Y-%m-%d} {s.start:%H:%M}-{s.end:%H:%M})"
 
 
+def _what_past(p: PastSession) -> str:
+    return f"{p.session} ({p.site} {p.date:%Y-%m-%d} {p.start:%H:%M}-{p.end:%H:%M})"
+
+
 def _at(moment: dt.datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
@@ -183,24 +189,23 @@ def _score(params: Any, items: Iterable[Item]) -> RuleResult:
 
 def _ineligible_because(
     instance: Instance, c: Clinician, s: Session, teacher_rule: bool
-) -> list[str]:
-    """Why c may not take s; empty when c is eligible for s."""
-    reasons = []
+) -> Iterator[str]:
+    """Why c may not take s, one reason at a time; none when c is eligible for s (fairness asks
+    only whether there is a first reason)."""
     roles = [n.role for n in instance.needs_by_session.get(s.id, ())]
     if c.role not in roles:
-        reasons.append(
-            f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
-        )
-    if s.specialty is not None and s.specialty not in c.specialties:
-        reasons.append(
+        yield f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
+    if s.specialty is not None and not holds_specialty(instance, c, s.specialty):
+        yield (
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
             f"({', '.join(c.specialties)})"
         )
-    if s.site not in c.privileges:
-        reasons.append(f"{c.id} has no privileges at {s.site}")
+    if not holds_site(instance, c, s.site):
+        yield f"{c.id} has no privileges at {s.site}"
     if teacher_rule and s.activity == "teaching" and not c.teacher:
-        reasons.append(f"{s.id} is a teaching session and {c.id} is not a teacher")
-    return reasons
+        yield f"{s.id} is a teaching session and {c.id} is not a teacher"
+    # the dates of the credentials the session needs: an assignment outside them is ineligible
+    yield from lapses(instance, c, s)
 
 
 def _clashing_leave(view: RosterView, c: Clinician, s: Session) -> list[Unavailability]:
@@ -217,7 +222,7 @@ def check_eligibility(
     """Each assignment (c, s) is eligible: role needed, specialty, site privilege, teacher."""
     items = []
     for c, s in view.assignments():
-        reasons = _ineligible_because(instance, c, s, params.teaching_needs_teacher)
+        reasons = list(_ineligible_because(instance, c, s, params.teaching_needs_teacher))
         if reasons:
             items.append(
                 (
@@ -259,28 +264,37 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
     def minutes(m: int) -> dt.timedelta:
         return dt.timedelta(minutes=m)
 
+    # no gap is longer than this: once b starts this long after a ends, so does every later one
+    longest = minutes(max([params.min_gap_minutes, *instance.travel_minutes.values()]))
     items = []
     for c in instance.clinicians:
-        for a, b in itertools.combinations(view.sessions_of(c.id), 2):
-            if (
-                a.end_at + minutes(gap(a, b)) <= b.start_at
-                or b.end_at + minutes(gap(b, a)) <= a.start_at
-            ):
-                continue
-            # a starts no later than b (sessions_of is sorted), so either they overlap in time,
-            # or a ends before b starts and the gap from a to b is too short
-            if a.end_at > b.start_at:
-                why = "which overlap in time"
-            else:
-                left = int((b.start_at - a.end_at).total_seconds() // 60)
-                kind = (
-                    f"at least {gap(a, b)} minutes between sessions at {a.site}"
-                    if a.site == b.site
-                    else f"{gap(a, b)} minutes to get from {a.site} to {b.site}"
-                )
-                why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
-            items.append((1, f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"))
+        mine = view.sessions_of(c.id)
+        for i, a in enumerate(mine):
+            for b in mine[i + 1 :]:
+                if a.end_at + longest <= b.start_at:
+                    break  # b and all after it start late enough (they are in order of start)
+                if not (
+                    a.end_at + minutes(gap(a, b)) <= b.start_at
+                    or b.end_at + minutes(gap(b, a)) <= a.start_at
+                ):
+                    items.append((1, _clash(c, a, b, gap(a, b))))
     return _score(params, items)
+
+
+def _clash(c: Clinician, a: Session, b: Session, gap: int) -> str:
+    """The no_overlap sentence for a, b (a starts no later than b) that are not compatible."""
+    # either they overlap in time, or a ends before b starts and the gap from a to b is too short
+    if a.end_at > b.start_at:
+        why = "which overlap in time"
+    else:
+        left = int((b.start_at - a.end_at).total_seconds() // 60)
+        kind = (
+            f"at least {gap} minutes between sessions at {a.site}"
+            if a.site == b.site
+            else f"{gap} minutes to get from {a.site} to {b.site}"
+        )
+        why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
+    return f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"
 
 
 # --- cover -----------------------------------------------------------------------------------
@@ -403,21 +417,27 @@ def check_max_per_week(
 def check_rest_after_evening(
     instance: Instance, view: RosterView, params: RestAfterEveningParams
 ) -> RuleResult:
-    """Per ordered pair (a, b), a evening: 1 when a.end_at <= b.start_at < a.end_at + rest."""
+    """Per ordered pair (a, b), a evening: 1 when a.end_at <= b.start_at < a.end_at + rest; a may
+    be a published session before the horizon (the instance's history)."""
     rest = dt.timedelta(minutes=params.rest_minutes)
     items = []
     for c in instance.clinicians:
         mine = view.sessions_of(c.id)
-        for a in mine:
-            if instance.period(a) != "evening":
-                continue
+        past = instance.past(c.id)
+        evenings: list[tuple[dt.datetime, str]] = [
+            (p.end_at, f"{_what_past(p)}, published before the horizon")
+            for p in (past.sessions if past is not None else ())
+            if p.period == "evening"
+        ]
+        evenings += [(a.end_at, _what(a)) for a in mine if instance.period(a) == "evening"]
+        for end_at, what in evenings:
             for b in mine:
-                if a.end_at <= b.start_at < a.end_at + rest:
-                    gap = int((b.start_at - a.end_at).total_seconds() // 60)
+                if end_at <= b.start_at < end_at + rest:
+                    gap = int((b.start_at - end_at).total_seconds() // 60)
                     items.append(
                         (
                             1,
-                            f"{_who(c)} works the evening session {_what(a)} and then "
+                            f"{_who(c)} works the evening session {what} and then "
                             f"{_what(b)} {_count(gap, 'minute')} after it ends, "
                             f"less than the {params.rest_minutes} minutes of rest",
                         )
@@ -428,16 +448,59 @@ def check_rest_after_evening(
 # --- allocations -----------------------------------------------------------------------------
 
 
-def _allocation_periods(
-    instance: Instance, view: RosterView
-) -> Iterator[tuple[Allocation, str, int, int]]:
-    """Each allocation row in each of its periods: (row, period label, n, N).
+@dataclass(frozen=True)
+class AllocationPeriod:
+    """An allocation row in one of its periods: n counts the clinician's sessions of the row's
+    activity there, N all their sessions there; ``due`` holds what the clinician owes there (the
+    minimum and target prorated by absence, ``Instance.dues``; a term row's bounds in sessions
+    are the horizon's part of what remains of the term's).
 
-    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there.
-    """
+    A term row counts the horizon's days in the term; as a share, n and N add what was delivered
+    in the term before the horizon (``done`` of the activity, of every activity)."""
+
+    row: Allocation
+    due: Due
+    label: str
+    n: int
+    total: int
+    done: int = 0  # a term row's sessions of the activity delivered before the horizon
+
+    @property
+    def low(self) -> int | None:
+        return self.due.min if self.row.unit == "sessions" else self.row.min
+
+    @property
+    def target(self) -> int | None:
+        return self.due.target if self.row.unit == "sessions" else self.row.target
+
+    @property
+    def high(self) -> int | None:
+        term_part = self.row.unit == "sessions" and self.row.period == "term"
+        return self.due.max if term_part else self.row.max
+
+
+def allocation_periods(instance: Instance, view: RosterView) -> Iterator[AllocationPeriod]:
+    """Each allocation row in each of its periods (each week, the horizon, or its term)."""
     horizon = instance.rules.horizon
     for a in instance.allocations:
+        dues = instance.dues[(a.clinician, a.activity, a.period)]
         mine = view.sessions_of(a.clinician)
+        if a.period == "term":
+            term = instance.term_of(a)
+            if term is None:
+                continue
+            first, last, _, _ = instance.term_weeks(term)
+            inside = [s for s in mine if first <= s.date <= last]
+            n = sum(1 for s in inside if s.activity == a.activity)
+            past = instance.past(a.clinician)
+            done = 0 if past is None else past.delivered_in(term.name, a.activity)
+            label = f"term {term.name} ({first:%Y-%m-%d} to {last:%Y-%m-%d}, {done} before)"
+            if a.unit == "share":
+                every = 0 if past is None else past.delivered_in(term.name)
+                yield AllocationPeriod(a, dues[0], label, n + done, len(inside) + every, done)
+            else:
+                yield AllocationPeriod(a, dues[0], label, n, len(inside), done)
+            continue
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
             periods = [
@@ -448,9 +511,9 @@ def _allocation_periods(
                 (_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
                 for w in range(instance.n_weeks)
             ]
-        for label, inside in periods:
+        for due, (label, inside) in zip(dues, periods, strict=True):
             n = sum(1 for s in inside if s.activity == a.activity)
-            yield a, label, n, len(inside)
+            yield AllocationPeriod(a, due, label, n, len(inside))
 
 
 def check_allocation_bounds(
@@ -458,33 +521,48 @@ def check_allocation_bounds(
 ) -> RuleResult:
     """Per allocation row with a min or max, per period: below + above.
 
-    sessions: below = max(0, min - n), above = max(0, n - max);
+    sessions: below = max(0, min - n), above = max(0, n - max), min prorated by absence;
     share: below = ceil(max(0, min*N - 100n) / 100), above = ceil(max(0, 100n - max*N) / 100).
     """
     items = []
-    for a, label, n, total in _allocation_periods(instance, view):
+    for p in allocation_periods(instance, view):
+        a, due, n, total = p.row, p.due, p.n, p.total
         if a.min is None and a.max is None:
             continue
         c = instance.clinician_by_id[a.clinician]
         if a.unit == "sessions":
-            below = max(0, a.min - n) if a.min is not None else 0
-            above = max(0, n - a.max) if a.max is not None else 0
-            has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {label}"
+            below = max(0, p.low - n) if p.low is not None else 0
+            above = max(0, n - p.high) if p.high is not None else 0
+            has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {p.label}"
             bounds = []
-            if below:
-                bounds.append(f"below the minimum of {a.min}")
-            if above:
-                bounds.append(f"above the maximum of {a.max}")
+            if a.period == "term":  # the horizon's part of what remains of the term's bounds
+                available = f", available {due.share}" if due.working else ""
+                if below:
+                    part = "" if p.low == a.min else f"this horizon's part {p.low} of "
+                    bounds.append(f"below {part}the term's minimum {a.min}{available}")
+                if above:
+                    part = "" if p.high == a.max else f"this horizon's part {p.high} of "
+                    bounds.append(f"above {part}the term's maximum {a.max}")
+            else:
+                if below:
+                    prorated = (
+                        f" ({a.min} prorated: available {due.share})" if due.min != a.min else ""
+                    )
+                    bounds.append(f"below the minimum of {due.min}{prorated}")
+                if above:
+                    bounds.append(f"above the maximum of {p.high}")
         else:
-            below = _ceil_div(max(0, a.min * total - 100 * n), 100) if a.min is not None else 0
-            above = _ceil_div(max(0, 100 * n - a.max * total), 100) if a.max is not None else 0
+            below = _ceil_div(max(0, p.low * total - 100 * n), 100) if p.low is not None else 0
+            above = _ceil_div(max(0, 100 * n - p.high * total), 100) if p.high is not None else 0
             share = f" ({100 * n / total:.0f}%)" if total else ""
-            has = f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} in {label}"
+            has = (
+                f"{_who(c)} has {n} {a.activity} of {_count(total, 'session')}{share} in {p.label}"
+            )
             bounds = []
             if below:
-                bounds.append(f"below the minimum share of {a.min}% by {_count(below, 'session')}")
+                bounds.append(f"below the minimum share of {p.low}% by {_count(below, 'session')}")
             if above:
-                bounds.append(f"above the maximum share of {a.max}% by {_count(above, 'session')}")
+                bounds.append(f"above the maximum share of {p.high}% by {_count(above, 'session')}")
         if below + above:
             items.append((below + above, f"{has}, {' and '.join(bounds)}"))
     return _score(params, items)
@@ -495,16 +573,16 @@ def check_allocation_target(
 ) -> RuleResult:
     """Per allocation row with a target, per period: the deviation.
 
-    sessions: |n - target|; share: ceil(|100n - target*N| / 100).
+    sessions: |n - target|, target prorated by absence; share: ceil(|100n - target*N| / 100).
     """
     units = 0
-    for a, _, n, total in _allocation_periods(instance, view):
-        if a.target is None:
+    for p in allocation_periods(instance, view):
+        if p.target is None:
             continue
-        if a.unit == "sessions":
-            units += abs(n - a.target)
+        if p.row.unit == "sessions":
+            units += abs(p.n - p.target)
         else:
-            units += _ceil_div(abs(100 * n - a.target * total), 100)
+            units += _ceil_div(abs(100 * p.n - p.target * p.total), 100)
     return [], params.weight * units
 
 
@@ -525,11 +603,20 @@ def check_requests(instance: Instance, view: RosterView, params: RequestsParams)
 
 def check_fairness(instance: Instance, view: RosterView, params: FairnessParams) -> RuleResult:
     """Per kind and role: max - min of such sessions among the clinicians of the role who are
-    eligible and available for at least one session of the kind (when at least 2 are)."""
+    eligible and available for at least one session of the kind (when at least 2 are); with
+    window_weeks, each counts those they worked in the window before the horizon too."""
     teacher_rule = instance.rules.rules.eligibility.teaching_needs_teacher
 
     def of_kind(kind: str, s: Session) -> bool:
-        return instance.period(s) == "evening" if kind == "evening" else instance.is_weekend(s.date)
+        if kind == "evening":
+            return instance.period(s) == "evening"
+        if kind == "holiday":
+            return s.date in instance.holidays
+        return instance.is_weekend(s.date)
+
+    def before(kind: str, c: Clinician) -> int:
+        past = instance.past(c.id) if params.window_weeks else None
+        return 0 if past is None else past.worked(kind)
 
     roles = list(dict.fromkeys(c.role for c in instance.clinicians))
     units = 0
@@ -541,14 +628,17 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
                 for c in instance.clinicians
                 if c.role == role
                 and any(
-                    not _ineligible_because(instance, c, s, teacher_rule)
+                    next(_ineligible_because(instance, c, s, teacher_rule), None) is None
                     and not _clashing_leave(view, c, s)
                     for s in kind_sessions
                 )
             ]
             if len(group) < 2:
                 continue
-            counts = [sum(1 for s in view.sessions_of(c.id) if of_kind(kind, s)) for c in group]
+            counts = [
+                before(kind, c) + sum(1 for s in view.sessions_of(c.id) if of_kind(kind, s))
+                for c in group
+            ]
             units += max(counts) - min(counts)
     return [], params.weight * units
 
@@ -613,6 +703,11 @@ def check_forbidden_successions(
             kind.period is None or instance.period(s) == kind.period
         )
 
+    def matches_past(p: PastSession, kind: SessionKind) -> bool:
+        return (kind.activity is None or p.activity == kind.activity) and (
+            kind.period is None or p.period == kind.period
+        )
+
     # the listed pairs broken by a session followed by another, per kind of session (activity
     # and period): a year-long roster has hundreds of such pairs per clinician and a benchmark
     # hundreds of listed pairs, where there are a few dozen kinds
@@ -622,8 +717,24 @@ def check_forbidden_successions(
         return s.activity, instance.period(s)
 
     items: list[Item] = []
+    eve = instance.rules.horizon.start - dt.timedelta(days=1)
     for c in instance.clinicians:
         days = view.days_of(c.id)
+        # a published session the day before the horizon, then one on its first day
+        past = instance.past(c.id)
+        for p in past.sessions if past is not None else ():
+            if p.date != eve:
+                continue
+            for b in days.get(instance.rules.horizon.start, ()):
+                for pair in params.pairs:
+                    if matches_past(p, pair.first) and matches(b, pair.then):
+                        items.append(
+                            (
+                                1,
+                                f"{_who(c)} works {_what(b)} the day after {_what_past(p)}, "
+                                "published before the horizon",
+                            )
+                        )
         for day, firsts in days.items():
             for a in firsts:
                 for b in days.get(day + dt.timedelta(days=1), ()):
@@ -704,7 +815,7 @@ def check_max_consecutive_days(
         limit = c.max_consecutive_days if c.max_consecutive_days is not None else params.default
         if limit is None:
             continue
-        past = c.history if params.outside == "history" else ()
+        past = instance.days_before(c) if params.outside == "history" else ()
         for first, length in _day_runs(instance, view, c, True, past):
             before = max(0, -first)  # days of the run before the horizon
             if length > limit and length > before:
@@ -734,7 +845,7 @@ def _short(
     if low is None:
         return items
     days = instance.rules.horizon.days
-    past = c.history if outside == "history" else ()
+    past = instance.days_before(c) if outside == "history" else ()
     exempt = outside in (exempting, "history")
     for first, length in _day_runs(instance, view, c, worked, past):
         if exempt and (first == -len(past) or first + length == days):

@@ -309,12 +309,12 @@ def _total_minutes(concern: Concern) -> str:
 
 
 def _outside(concern: Concern) -> str:
-    outside = _rule(concern).outside
-    return {
-        "history": " (counting the days before the horizon)",
-        "worked": "",
-        "off": "",
-    }[outside]
+    """' (counting the days before the horizon)' when the rule reads them and they are known."""
+    c = concern.clinician
+    known = c is not None and concern.instance.days_before(c)
+    if _rule(concern).outside == "history" and known:
+        return " (counting the days before the horizon)"
+    return ""
 
 
 def _max_consecutive_days(concern: Concern) -> str:
@@ -339,16 +339,22 @@ def _allocation_bounds(concern: Concern) -> str:
     if c is None:
         return "each clinician's time allocation stays within its bounds"
     parts = []
-    for a in concern.instance.allocations:
+    inst = concern.instance
+    for a in inst.allocations:
         if a.clinician != c.id or (a.min is None and a.max is None):
             continue
+        low = a.min  # the minimum prorated by absence, for the week or the horizon
+        if a.period == "week" and concern.week is not None:
+            low = inst.dues[(a.clinician, a.activity, a.period)][concern.week].min
+        elif a.period == "horizon":
+            low = inst.dues[(a.clinician, a.activity, a.period)][0].min
         if a.unit == "share":
-            rng = " to ".join(f"{v}%" for v in (a.min, a.max) if v is not None)
-        elif a.min is not None and a.max is not None:
-            rng = f"{a.min} to {count(a.max, 'session')}"
+            rng = " to ".join(f"{v}%" for v in (low, a.max) if v is not None)
+        elif low is not None and a.max is not None:
+            rng = f"{low} to {count(a.max, 'session')}"
         else:
-            rng = count(a.min if a.min is not None else a.max or 0, "session")
-        word = "at least" if a.max is None else "at most" if a.min is None else "from"
+            rng = count(low if low is not None else a.max or 0, "session")
+        word = "at least" if a.max is None else "at most" if low is None else "from"
         parts.append(f"{a.activity} {word} {rng} per {a.period}")
     return f"{c.name}'s time allocation: {'; '.join(parts)}{_week(concern)}"
 

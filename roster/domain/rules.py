@@ -27,6 +27,7 @@ DAYS = 1_000  # days or weekends in a run or a count
 MINUTES_A_DAY = 1_440  # minutes between two sessions (travel, gaps)
 MINUTES = 1_000_000  # minutes of work over the horizon (about two years)
 REST = 2_880  # minutes of rest after an evening session (two days)
+WEEKS = 104  # weeks a rule looks back over (two years)
 
 
 class _Params(BaseModel):
@@ -58,7 +59,8 @@ class _HardOrSoftParams(_Params):
 
 
 class EligibilityParams(_Params):
-    """Who may take a session: role, specialty, site privileges, teacher qualification."""
+    """Who may take a session: role, specialty, site privileges, teacher qualification, and the
+    dates of the clinician's credentials."""
 
     hard: Literal[True] = Field(  # type: ignore[misc]
         True, description="Always hard: an ineligible assignment is impossible."
@@ -67,6 +69,13 @@ class EligibilityParams(_Params):
     teaching_needs_teacher: bool = Field(
         True,
         description="Sessions whose activity is 'teaching' need a clinician with teacher=true.",
+    )
+    warn_days: int = Field(
+        30,
+        ge=0,
+        le=DAYS,
+        description="roster validate warns about credentials that lapse within this many days "
+        "after the horizon ends.",
     )
 
 
@@ -135,6 +144,12 @@ class RestAfterEveningParams(_HardOrSoftParams):
 class AllocationBoundsParams(_HardOrSoftParams):
     """Each allocation row's min and max (sessions, or share of the clinician's sessions)."""
 
+    prorate: bool = Field(
+        True,
+        description="Scale a minimum in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
+
 
 class TeachingRatioParams(_HardOrSoftParams):
     """A session with students needs at least ceil(students / students_per_teacher) clinicians."""
@@ -184,9 +199,10 @@ class MaxConsecutiveDaysParams(_HardOrSoftParams):
         description="Limit for clinicians whose max_consecutive_days is blank.",
     )
     outside: Literal["off", "history"] = Field(
-        "off",
-        description="Days outside the horizon: off, or history (the clinician's worked_before "
-        "days lengthen a run that starts the horizon; days after the horizon off).",
+        "history",
+        description="Days outside the horizon: history (the days before the horizon as the "
+        "published rosters or the clinician's worked_before give them lengthen a run that starts "
+        "the horizon; unknown days and days after the horizon off), or off.",
     )
 
 
@@ -200,10 +216,10 @@ class MinConsecutiveDaysParams(_HardOrSoftParams):
         description="Minimum for clinicians whose min_consecutive_days is blank.",
     )
     outside: Literal["worked", "off", "history"] = Field(
-        "worked",
-        description="Days outside the horizon: worked (runs touching an end are exempt), off, "
-        "or history (before the horizon the clinician's worked_before or off_before, exempt "
-        "when both are blank; after it as worked).",
+        "history",
+        description="Days outside the horizon: history (before the horizon the days the "
+        "published rosters or the clinician's worked_before or off_before give, exempt when "
+        "none is known; after it as worked), worked (runs touching an end are exempt), or off.",
     )
 
 
@@ -217,10 +233,10 @@ class MinDaysOffParams(_HardOrSoftParams):
         description="Minimum for clinicians whose min_consecutive_days_off is blank.",
     )
     outside: Literal["worked", "off", "history"] = Field(
-        "off",
-        description="Days outside the horizon: off (runs touching an end are exempt), worked, "
-        "or history (before the horizon the clinician's worked_before or off_before, exempt "
-        "when both are blank; after it as off).",
+        "history",
+        description="Days outside the horizon: history (before the horizon the days the "
+        "published rosters or the clinician's worked_before or off_before give, exempt when "
+        "none is known; after it as off), off (runs touching an end are exempt), or worked.",
     )
 
 
@@ -251,19 +267,35 @@ class CoverPreferredParams(_SoftParams):
 class AllocationTargetParams(_SoftParams):
     """Distance from each allocation row's target, in sessions (shares rounded up)."""
 
+    prorate: bool = Field(
+        True,
+        description="Scale a target in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
+
 
 class RequestsParams(_SoftParams):
     """Want and avoid requests; each request's own weight times this rule's weight."""
 
 
-FairnessKind = Literal["evening", "weekend"]
+FairnessKind = Literal["evening", "weekend", "holiday"]
 
 
 class FairnessParams(_SoftParams):
-    """Fair sharing: max minus min count of evening (weekend) sessions among a role's clinicians."""
+    """Fair sharing: max minus min count of evening (weekend, public holiday) sessions among a
+    role's clinicians, counting those worked in the window of weeks before the horizon."""
 
     kinds: tuple[FairnessKind, ...] = Field(
-        ("evening", "weekend"), description="Which kinds of session to share fairly."
+        ("evening", "weekend"),
+        description="Which kinds of session to share fairly: evening, weekend (Saturdays, "
+        "Sundays and holidays), holiday (public holidays only).",
+    )
+    window_weeks: int = Field(
+        0,
+        ge=0,
+        le=WEEKS,
+        description="Weeks before the horizon whose published sessions of each kind count too "
+        "(roster solve --db); 0: the horizon alone.",
     )
 
 
@@ -399,6 +431,21 @@ class Calendar(_Params):
         return value
 
 
+class Term(_Params):
+    """A named span of dates that allocations with period: term add up over, e.g. a semester
+    for a clinical teacher's teaching load or a year for a dual-track doctor's time split."""
+
+    name: str = Field(min_length=1, pattern=r"^[^;,\s]+$", description="The term's name.")
+    start: dt.date = Field(description="First date of the term.")
+    end: dt.date = Field(description="Last date of the term, inclusive.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
 class RuleSet(_Params):
     """The whole rules file."""
 
@@ -407,3 +454,17 @@ class RuleSet(_Params):
         default_factory=Calendar, description="Holidays and periods of the day."
     )
     rules: Rules = Field(default_factory=Rules, description="Rule parameters by kind.")
+    terms: tuple[Term, ...] = Field(
+        (), description="Named date ranges for allocations with period: term."
+    )
+
+    @model_validator(mode="after")
+    def _distinct_terms(self) -> RuleSet:
+        names = [t.name for t in self.terms]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"terms named more than once: {', '.join(repeated)}")
+        return self
+
+    def term(self, name: str) -> Term | None:
+        return next((t for t in self.terms if t.name == name), None)

@@ -145,7 +145,7 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
     removed = _remove(data.get("remove") or {}, instance, label, issues)
     tables["clinicians"] = [c for c in tables["clinicians"] if c.id not in removed["clinicians"]]
     tables["sessions"] = [s for s in tables["sessions"] if s.id not in removed["sessions"]]
-    for table in ("allocations", "unavailability", "requests"):
+    for table in ("allocations", "unavailability", "requests", "credentials"):
         tables[table] = [r for r in tables[table] if r.clinician not in removed["clinicians"]]
     tables["needs"] = [n for n in tables["needs"] if n.session not in removed["sessions"]]
     tables["requests"] = [r for r in tables["requests"] if r.session not in removed["sessions"]]

@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import holidays as holiday_calendars
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from roster.domain.history import ClinicianPast, History
 from roster.domain.rules import (
     DAYS,
     HEADCOUNT,
@@ -35,7 +36,11 @@ from roster.domain.rules import (
     SESSIONS,
     STUDENTS,
     RuleSet,
+    Term,
 )
+
+if TYPE_CHECKING:
+    from roster.domain.prorate import Due
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;,\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -132,14 +137,16 @@ class Clinician(Row):
         ge=1,
         le=DAYS,
         description="Days worked in a row up to the day before the horizon (the day before "
-        "them off); read by the sequence rules with outside: history.",
+        "them off); read by the sequence rules with outside: history, over what the published "
+        "rosters say.",
     )
     off_before: int | None = Field(
         None,
         ge=1,
         le=DAYS,
         description="Days off in a row up to the day before the horizon (the day before them "
-        "worked); read by the sequence rules with outside: history.",
+        "worked); read by the sequence rules with outside: history, over what the published "
+        "rosters say.",
     )
 
     @model_validator(mode="after")
@@ -167,8 +174,14 @@ class Clinician(Row):
 class Allocation(Row):
     clinician: Id = Field(description="Clinician id.")
     activity: Id = Field(description="Activity, e.g. clinical, teaching, research.")
-    period: Literal["week", "horizon"] = Field(
-        description="Applies to each week, or to the whole horizon."
+    period: Literal["week", "horizon", "term"] = Field(
+        description="Applies to each week, to the whole horizon, or to a term (rules file, "
+        "terms) counting what was delivered in it before the horizon."
+    )
+    term: Id | None = Field(
+        None,
+        description="With period term: the term's name; blank: the one term that overlaps the "
+        "horizon.",
     )
     unit: Literal["sessions", "share"] = Field(
         description="sessions: session counts; share: percent (0-100) of the clinician's "
@@ -200,6 +213,8 @@ class Allocation(Row):
                 raise ValueError(f"{n1} {v1} is greater than {n2} {v2}")
         if not values:
             raise ValueError("give at least one of target, min, max")
+        if self.term is not None and self.period != "term":
+            raise ValueError(f"term {self.term} is given but the period is {self.period}, not term")
         return self
 
 
@@ -347,6 +362,69 @@ class Unavailability(Row):
         return self
 
 
+APPOINTMENT_CREDENTIALS: tuple[str, ...] = (
+    "practising_certificate",
+    "hku_appointment",
+    "cuhk_appointment",
+    "ha_appointment",
+    "hksh_appointment",
+    "dual_track_post",
+)
+"""Credentials that bound every session of their holder: outside their windows the clinician may
+not be rostered at all."""
+
+
+class Credential(Row):
+    clinician: Id = Field(description="Clinician id.")
+    credential: Id = Field(
+        description="A site id (privileges there), a specialty (registration in it), or one of "
+        + ", ".join(APPOINTMENT_CREDENTIALS)
+        + " (bounds every session)."
+    )
+    valid_from: dt.datetime | None = Field(
+        None, description="Valid from (a date means from 00:00 that day); blank: no start."
+    )
+    valid_to: dt.datetime | None = Field(
+        None, description="Valid to (a date means to the end of that day); blank: no end."
+    )
+    note: str = Field("", description="Certificate number, post, ... (informative).")
+
+    @field_validator("valid_from", mode="before")
+    @classmethod
+    def _from(cls, v: Any) -> Any:
+        return _parse_moment(v, end=False)
+
+    @field_validator("valid_to", mode="before")
+    @classmethod
+    def _to(cls, v: Any) -> Any:
+        return _parse_moment(v, end=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Credential:
+        if (
+            self.valid_from is not None
+            and self.valid_to is not None
+            and self.valid_to <= self.valid_from
+        ):
+            end = self.valid_to
+            # a date alone means the end of that day: show it as written
+            shown = (
+                f"{end.date() - dt.timedelta(days=1)}"
+                if end.time() == dt.time()
+                else f"{end:%Y-%m-%d %H:%M}"
+            )
+            raise ValueError(
+                f"valid_to {shown} is not after valid_from {self.valid_from:%Y-%m-%d %H:%M}"
+            )
+        return self
+
+    def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """The window holds the whole of [start, end]."""
+        return (self.valid_from is None or self.valid_from <= start) and (
+            self.valid_to is None or end <= self.valid_to
+        )
+
+
 class Request(Row):
     clinician: Id = Field(description="Clinician id.")
     kind: Literal["want", "avoid"] = Field(
@@ -396,6 +474,7 @@ TABLES: tuple[str, ...] = (
     "needs",
     "unavailability",
     "requests",
+    "credentials",
 )
 ROW_MODELS: dict[str, type[Row]] = {
     "sites": Site,
@@ -406,6 +485,7 @@ ROW_MODELS: dict[str, type[Row]] = {
     "needs": Need,
     "unavailability": Unavailability,
     "requests": Request,
+    "credentials": Credential,
 }
 REQUIRED_TABLES: tuple[str, ...] = ("sites", "clinicians", "sessions", "needs")
 
@@ -423,7 +503,14 @@ class Instance(BaseModel):
     needs: tuple[Need, ...] = Field(description="Headcount needed per session and role.")
     unavailability: tuple[Unavailability, ...] = Field((), description="Leave and other absences.")
     requests: tuple[Request, ...] = Field((), description="Wishes: want or avoid.")
+    credentials: tuple[Credential, ...] = Field(
+        (), description="Dated privileges, registrations and appointments."
+    )
     rules: RuleSet = Field(description="Horizon, calendar and rules.")
+    history: History | None = Field(
+        None,
+        description="What the published rosters before the horizon say (roster solve --db).",
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> Instance:
@@ -445,6 +532,31 @@ class Instance(BaseModel):
     @functools.cached_property
     def session_by_id(self) -> dict[str, Session]:
         return {s.id: s for s in self.sessions}
+
+    @functools.cached_property
+    def credentials_of(self) -> dict[str, dict[str, tuple[Credential, ...]]]:
+        """Each clinician's credential rows by credential name, in table order."""
+        out: dict[str, dict[str, list[Credential]]] = defaultdict(lambda: defaultdict(list))
+        for row in self.credentials:
+            out[row.clinician][row.credential].append(row)
+        return {c: {k: tuple(v) for k, v in by.items()} for c, by in out.items()}
+
+    @functools.cached_property
+    def sessions_at(self) -> dict[str, tuple[Session, ...]]:
+        """The sessions at each site, in table order."""
+        out: dict[str, list[Session]] = defaultdict(list)
+        for s in self.sessions:
+            out[s.site].append(s)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def dues(self) -> dict[tuple[str, str, str], tuple[Due, ...]]:
+        """Each allocation row's minimum and target per period, prorated by the clinician's
+        available working time; keyed (clinician, activity, period). The model and the checker
+        both read them."""
+        from roster.domain.prorate import allocation_dues  # it builds on this module
+
+        return allocation_dues(self)
 
     @functools.cached_property
     def needs_by_session(self) -> dict[str, tuple[Need, ...]]:
@@ -473,6 +585,42 @@ class Instance(BaseModel):
                 holiday_calendars.country_holidays("HK", years=range(h.start.year, h.end.year + 1))
             )
         return frozenset(days)
+
+    def past(self, clinician: str) -> ClinicianPast | None:
+        """The clinician's history before the horizon, when the instance carries one."""
+        return None if self.history is None else self.history.of(clinician)
+
+    def days_before(self, clinician: Clinician) -> tuple[bool, ...]:
+        """The known days before the horizon, oldest first (True: worked): the clinician's
+        worked_before or off_before when given, else the published rosters' (history), else ()."""
+        typed = clinician.history
+        if typed:
+            return typed
+        past = self.past(clinician.id)
+        return () if past is None else past.days
+
+    def term_of(self, allocation: Allocation) -> Term | None:
+        """The term a period: term allocation adds up over: the one named, else the one term
+        that overlaps the horizon; None when there is no such term (a cross-table problem)."""
+        if allocation.period != "term":
+            return None
+        if allocation.term is not None:
+            return self.rules.term(allocation.term)
+        overlapping = self.terms_overlapping()
+        return overlapping[0] if len(overlapping) == 1 else None
+
+    def terms_overlapping(self) -> list[Term]:
+        h = self.rules.horizon
+        return [t for t in self.rules.terms if t.start <= h.end and h.start <= t.end]
+
+    def term_weeks(self, term: Term) -> tuple[dt.date, dt.date, int, int]:
+        """The horizon's days in the term (first, last), the weeks they span, and the weeks left
+        in the term from the first of them to its end (both rounded up to whole weeks)."""
+        h = self.rules.horizon
+        first, last = max(h.start, term.start), min(h.end, term.end)
+        inside = -(-((last - first).days + 1) // 7)
+        left = -(-((term.end - first).days + 1) // 7)
+        return first, last, inside, left
 
     def is_weekend(self, day: dt.date) -> bool:
         """Saturday, Sunday or a holiday."""
@@ -531,6 +679,12 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
     specialties = {sp for c in inst.clinicians for sp in c.specialties}
     activities = {s.activity for s in inst.sessions}
     horizon = inst.rules.horizon
+    # a specialty may be held through a dated registration alone
+    registrations = {
+        r.credential
+        for r in inst.credentials
+        if r.credential not in site_ids and r.credential not in APPOINTMENT_CREDENTIALS
+    }
 
     yield from _duplicates("sites", inst.sites, "id")
     yield from _duplicates("clinicians", inst.clinicians, "id")
@@ -555,36 +709,40 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
             if p not in site_ids:
                 yield _unknown("clinicians", i, "privileges", p, site_ids, "site")
 
-    alloc_keys: set[tuple[str, str, str]] = set()
+    alloc_keys: set[tuple[str, str, str, str | None]] = set()
     share_sums: dict[tuple[str, str, str], int] = defaultdict(int)
     for i, a in enumerate(inst.allocations):
         if a.clinician not in clin_ids:
             yield _unknown("allocations", i, "clinician", a.clinician, clin_ids, "clinician")
         if a.activity not in activities:
             yield _unknown("allocations", i, "activity", a.activity, activities, "activity")
-        key = (a.clinician, a.activity, a.period)
+        if a.period == "term":
+            yield from _term_problems(inst, i, a)
+        key = (a.clinician, a.activity, a.period, a.term)
         if key in alloc_keys:
             yield Problem(
                 "allocations",
                 i,
                 "activity",
                 a.activity,
-                f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}",
+                f"duplicate allocation for {a.clinician}, {a.activity}, per {a.period}"
+                + (f" {a.term}" if a.term else ""),
             )
         alloc_keys.add(key)
         if a.unit == "share":
+            per = a.period + (f" {a.term}" if a.term else "")
             for col in ("min", "target"):
                 v = getattr(a, col)
                 if v is not None:
-                    share_sums[(a.clinician, a.period, col)] += v
-                    if share_sums[(a.clinician, a.period, col)] > 100:
+                    share_sums[(a.clinician, per, col)] += v
+                    if share_sums[(a.clinician, per, col)] > 100:
                         yield Problem(
                             "allocations",
                             i,
                             col,
                             v,
                             f"shares cannot be met: the {col} shares of {a.clinician} per "
-                            f"{a.period} add up to {share_sums[(a.clinician, a.period, col)]} "
+                            f"{per} add up to {share_sums[(a.clinician, per, col)]} "
                             "percent",
                         )
         elif a.min is not None and a.period == "week":
@@ -610,7 +768,7 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                 s.date.isoformat(),
                 f"date outside the horizon {horizon.start} to {horizon.end}",
             )
-        if s.specialty is not None and s.specialty not in specialties:
+        if s.specialty is not None and s.specialty not in specialties | registrations:
             yield _unknown("sessions", i, "specialty", s.specialty, specialties, "specialty")
         if (s.students is None) != (s.students_per_teacher is None):
             col = "students" if s.students is None else "students_per_teacher"
@@ -634,9 +792,44 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
         if s.id in missing:
             yield Problem("sessions", i, "id", s.id, "session has no row in needs")
 
+    if inst.history is not None:
+        seen_past: set[str] = set()
+        for i, past in enumerate(inst.history.clinicians):
+            if past.clinician not in clin_ids:
+                yield _unknown("history", i, "clinician", past.clinician, clin_ids, "clinician")
+            if past.clinician in seen_past:
+                yield Problem("history", i, "clinician", past.clinician, "duplicate clinician")
+            seen_past.add(past.clinician)
+
     for i, u in enumerate(inst.unavailability):
         if u.clinician not in clin_ids:
             yield _unknown("unavailability", i, "clinician", u.clinician, clin_ids, "clinician")
+
+    session_specialties = {s.specialty for s in inst.sessions if s.specialty is not None}
+    for i, row in enumerate(inst.credentials):
+        if row.clinician not in clin_ids:
+            yield _unknown("credentials", i, "clinician", row.clinician, clin_ids, "clinician")
+        name = row.credential
+        kinds = [
+            kind
+            for kind, names in (
+                ("a site", site_ids),
+                ("a specialty", specialties | session_specialties),
+                ("an appointment", set(APPOINTMENT_CREDENTIALS)),
+            )
+            if name in names
+        ]
+        if not kinds:
+            yield Problem(
+                "credentials",
+                i,
+                "credential",
+                name,
+                "unknown credential: give a site id, a specialty or one of "
+                + ", ".join(APPOINTMENT_CREDENTIALS),
+            )
+        elif len(kinds) > 1:
+            yield Problem("credentials", i, "credential", name, f"ambiguous: {' and '.join(kinds)}")
 
     for i, r in enumerate(inst.requests):
         if r.clinician not in clin_ids:
@@ -690,3 +883,43 @@ def notices(inst: Instance) -> list[Problem]:
                 )
             )
     return out
+
+
+def _term_problems(inst: Instance, i: int, a: Allocation) -> Iterable[Problem]:
+    """A period: term row names a term of the rules file that overlaps the horizon, or leaves
+    the term blank when exactly one does."""
+    horizon = inst.rules.horizon
+    span = f"the horizon {horizon.start} to {horizon.end}"
+    if a.term is None:
+        overlapping = inst.terms_overlapping()
+        if not overlapping:
+            known = ", ".join(t.name for t in inst.rules.terms) or "none"
+            yield Problem(
+                "allocations",
+                i,
+                "period",
+                a.period,
+                f"no term of the rules file overlaps {span} (terms: {known})",
+            )
+        elif len(overlapping) > 1:
+            names = ", ".join(t.name for t in overlapping)
+            yield Problem(
+                "allocations",
+                i,
+                "term",
+                "",
+                f"several terms overlap {span} ({names}): name one in the term column",
+            )
+        return
+    term = inst.rules.term(a.term)
+    if term is None:
+        known = ", ".join(t.name for t in inst.rules.terms) or "none"
+        yield Problem("allocations", i, "term", a.term, f"unknown term (known: {known})")
+    elif term.end < horizon.start or horizon.end < term.start:
+        yield Problem(
+            "allocations",
+            i,
+            "term",
+            a.term,
+            f"the term ({term.start} to {term.end}) does not overlap {span}",
+        )

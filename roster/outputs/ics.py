@@ -5,18 +5,23 @@ export of every roster, so a calendar that imports (or subscribes to) a re-publi
 or drops the event instead of adding a second copy. Nothing depends on the clock: DTSTAMP is the
 horizon's first day at 00:00 UTC unless a stamp is given, so the same roster exports to the same
 bytes.
+
+A later version of a published roster (``roster export ics --db``) keeps the UIDs and gives each
+event the SEQUENCE the history store counts (the versions in which it changed), and an event of
+an earlier version that this one dropped comes back cancelled, so that calendar programs update
+or remove the events they already have.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneStandard
 
-from roster.domain.tables import Clinician, Instance, Session
+from roster.domain.tables import Clinician, Instance, Session, Site
 
 TZID = "Asia/Hong_Kong"
 PRODID = "-//roster//Clinical rosters for Hong Kong//EN"
@@ -48,9 +53,18 @@ def _hong_kong() -> Timezone:
     return tz
 
 
-def _event(instance: Instance, clinician: Clinician, session: Session, stamp: dt.datetime) -> Event:
+def _event(
+    instance: Instance,
+    clinician: Clinician,
+    session: Session,
+    stamp: dt.datetime,
+    sequence: int | None = None,
+    cancelled: bool = False,
+) -> Event:
     hk = ZoneInfo(TZID)
-    site = instance.site_by_id[session.site]
+    site = instance.site_by_id.get(session.site) or Site(
+        id=session.site, name=session.site, kind="private_hospital"
+    )
     what = session.activity.capitalize() + (f" ({session.specialty})" if session.specialty else "")
     event = Event()
     event.add("uid", event_uid(session.id, clinician.id))
@@ -71,7 +85,9 @@ def _event(instance: Instance, clinician: Clinician, session: Session, stamp: dt
         ),
     )
     event.add("categories", [session.activity])
-    event.add("status", "CONFIRMED")
+    if sequence is not None:
+        event.add("sequence", sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("x-roster-session", session.id)
     event.add("x-roster-site", site.id)
@@ -86,8 +102,12 @@ def clinician_calendar(
     clinician_id: str,
     pairs: Iterable[tuple[str, str]],
     stamp: dt.datetime | None = None,
+    sequences: Mapping[tuple[str, str], int] | None = None,
+    cancelled: Iterable[Session] = (),
 ) -> Calendar:
-    """One clinician's calendar: an event per assigned session, earliest first."""
+    """One clinician's calendar: an event per assigned session, earliest first, then the
+    ``cancelled`` sessions of earlier versions; with ``sequences`` every event has a SEQUENCE
+    (0 when the pair is not listed)."""
     clinician = instance.clinician_by_id[clinician_id]
     stamp = stamp or default_stamp(instance)
     cal = Calendar()
@@ -103,18 +123,36 @@ def clinician_calendar(
         {instance.session_by_id[s] for c, s in pairs if c == clinician_id},
         key=lambda s: (s.start_at, s.id),
     )
+
+    def sequence(session: Session) -> int | None:
+        return None if sequences is None else sequences.get((clinician_id, session.id), 0)
+
     for session in sessions:
-        cal.add_component(_event(instance, clinician, session, stamp))
+        cal.add_component(_event(instance, clinician, session, stamp, sequence(session)))
+    for session in sorted(cancelled, key=lambda s: (s.start_at, s.id)):
+        cal.add_component(
+            _event(instance, clinician, session, stamp, sequence(session), cancelled=True)
+        )
     return cal
 
 
 def calendar_files(
-    instance: Instance, pairs: Iterable[tuple[str, str]], stamp: dt.datetime | None = None
+    instance: Instance,
+    pairs: Iterable[tuple[str, str]],
+    stamp: dt.datetime | None = None,
+    sequences: Mapping[tuple[str, str], int] | None = None,
+    cancelled: Iterable[tuple[str, Session]] = (),
 ) -> dict[str, bytes]:
     """File name -> iCalendar bytes, one file for every clinician (empty when off all week,
-    so that a subscribed calendar clears)."""
+    so that a subscribed calendar clears); ``cancelled`` lists (clinician, session) events of
+    earlier versions to cancel."""
     pairs = sorted(set(pairs))
+    dropped: dict[str, list[Session]] = {}
+    for clinician_id, session in cancelled:
+        dropped.setdefault(clinician_id, []).append(session)
     return {
-        calendar_file_name(c.id): clinician_calendar(instance, c.id, pairs, stamp).to_ical()
+        calendar_file_name(c.id): clinician_calendar(
+            instance, c.id, pairs, stamp, sequences, dropped.get(c.id, ())
+        ).to_ical()
         for c in instance.clinicians
     }

@@ -29,6 +29,18 @@ class SessionData:
     teachers_needed: int  # ceil(students / students_per_teacher), 0 when not given
     period: str = ""  # am, pm or evening
     need_weights: tuple[tuple[int, int], ...] = ()  # per need row: (under, over) multipliers
+    holiday: bool = False  # a public holiday (weekend is true too)
+
+
+@dataclass(frozen=True)
+class PastSessionData:
+    """A session a clinician worked before the horizon (the published history)."""
+
+    day: int  # days from the horizon's start: -1 is the day before it
+    start: int  # minutes from the horizon's start (negative)
+    end: int
+    activity: str  # by name: it need not be one of this horizon's activities
+    period: str  # am, pm or evening
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,18 @@ class ClinicianData:
     max_consecutive_days: int | None = None
     min_consecutive_days: int | None = None
     min_consecutive_days_off: int | None = None
-    history: tuple[bool, ...] = ()  # known days before the horizon, oldest first (Clinician)
+    history: tuple[bool, ...] = ()  # known days before the horizon, oldest first (True: worked)
+    before: tuple[PastSessionData, ...] = ()  # sessions of the last days before the horizon
+    # sessions of each fairness kind worked in the window before the horizon
+    prior_evenings: int = 0
+    prior_weekends: int = 0
+    prior_holidays: int = 0
+
+    def prior(self, kind: str) -> int:
+        """Sessions of a fairness kind (evening, weekend, holiday) worked before the horizon."""
+        if kind == "evening":
+            return self.prior_evenings
+        return self.prior_holidays if kind == "holiday" else self.prior_weekends
 
 
 @dataclass(frozen=True)
@@ -55,6 +78,21 @@ class AllocationData:
     target: int | None
     min: int | None
     max: int | None
+    # per period (each week, or the horizon once): the minimum and target to hold the clinician
+    # to, when they differ from min and target (prorated by absence); empty: min and target
+    mins: tuple[int | None, ...] = ()
+    targets: tuple[int | None, ...] = ()
+    # days the row counts (first, last), None: every day of its periods (a term's days)
+    days: tuple[int, int] | None = None
+    prior: int = 0  # a share row's sessions of the activity delivered before the horizon...
+    prior_total: int = 0  # ...and of every activity: both add to n and N
+
+    def min_in(self, period: int) -> int | None:
+        """The minimum in the row's period ``period`` (0 for a horizon row)."""
+        return self.mins[period] if self.mins else self.min
+
+    def target_in(self, period: int) -> int | None:
+        return self.targets[period] if self.targets else self.target
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,23 @@ def add_max_per_week(
 def add_rest_after_evening(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: RestAfterEveningParams
 ) -> list[Term]:
-    """For a evening and a.end <= b.start < a.end + rest: not both; soft: weight per such pair."""
+    """For a evening and a.end <= b.start < a.end + rest: not both; soft: weight per such pair.
+
+    An evening session a published before the horizon (ClinicianData.before) is fixed: b alone
+    is forbidden, or costs the weight."""
     terms: list[Term] = []
     sessions = problem.sessions
     for c, items in enumerate(v.by_clinician):
+        for past in problem.clinicians[c].before:
+            if past.period != "evening":
+                continue
+            for b, xb in items:
+                if not past.end <= sessions[b].start < past.end + params.rest_minutes:
+                    continue
+                if params.hard:
+                    model.add(xb == 0)
+                else:
+                    terms.append((params.weight, xb))
         for a, xa in items:
             sa = sessions[a]
             if not sa.evening:

@@ -32,28 +32,32 @@ def add_fairness(
     model: cp_model.CpModel, problem: ProblemData, v: Variables, params: FairnessParams
 ) -> list[Term]:
     """Per kind and role: weight * (max - min) of such sessions over the clinicians who could take
-    one."""
+    one, each counting those worked in the window before the horizon (ClinicianData.prior) when
+    the rule has window_weeks."""
     terms: list[Term] = []
     for kind in params.kinds:
 
         def is_kind(s: int, kind: str = kind) -> bool:
             session = problem.sessions[s]
-            return session.evening if kind == "evening" else session.weekend
+            if kind == "evening":
+                return session.evening
+            return session.holiday if kind == "holiday" else session.weekend
 
-        groups: dict[int, list[list[cp_model.IntVar]]] = defaultdict(list)
+        groups: dict[int, list[tuple[int, list[cp_model.IntVar]]]] = defaultdict(list)
         for c, items in enumerate(v.by_clinician):
             xs = [x for s, x in items if is_kind(s) and (c, s) not in problem.unavailable]
             if xs:
-                groups[problem.clinicians[c].role].append(xs)
+                prior = problem.clinicians[c].prior(kind) if params.window_weeks else 0
+                groups[problem.clinicians[c].role].append((prior, xs))
         for role, counts in sorted(groups.items()):
             if len(counts) < 2:
                 continue
-            top = max(len(xs) for xs in counts)
+            top = max(prior + len(xs) for prior, xs in counts)
             hi = model.new_int_var(0, top, f"fair_max[{kind},{role}]")
             lo = model.new_int_var(0, top, f"fair_min[{kind},{role}]")
-            for xs in counts:
-                model.add(hi >= cp_model.LinearExpr.sum(xs))
-                model.add(lo <= cp_model.LinearExpr.sum(xs))
+            for prior, xs in counts:
+                model.add(hi >= cp_model.LinearExpr.sum(xs) + prior)
+                model.add(lo <= cp_model.LinearExpr.sum(xs) + prior)
             spread = model.new_int_var(0, top, f"fair_spread[{kind},{role}]")
             model.add(spread == hi - lo)
             terms.append((params.weight, spread))

@@ -137,6 +137,7 @@ def add_forbidden_successions(
     terms: list[Term] = []
     banned = _banned(problem, params)
     for c, items in enumerate(v.by_clinician):
+        terms += _after_the_past(model, problem, v, c, params)
         mine = dict(items)
         days: dict[int, list[int]] = defaultdict(list)
         for s, _ in items:
@@ -174,6 +175,45 @@ def add_forbidden_successions(
                 for a in group:
                     for b in sorted(group_bs):
                         model.add_at_most_one([mine[a], mine[b]])
+    return terms
+
+
+def _matches(kind: SessionKind, activity: str, period: str) -> bool:
+    return (kind.activity is None or activity == kind.activity) and (
+        kind.period is None or period == kind.period
+    )
+
+
+def _after_the_past(
+    model: cp_model.CpModel,
+    problem: ProblemData,
+    v: Variables,
+    c: int,
+    params: ForbiddenSuccessionsParams,
+) -> list[Term]:
+    """Sessions on the horizon's first day that follow one published the day before it (a fixed
+    session): per listed pair they match, forbidden, or soft the weight each."""
+    eve = [p for p in problem.clinicians[c].before if p.day == -1]
+    if not eve:
+        return []
+    terms: list[Term] = []
+    for s, x in v.by_clinician[c]:
+        session = problem.sessions[s]
+        if session.day != 0:
+            continue
+        activity = problem.activities[session.activity]
+        n = sum(
+            _matches(pair.first, p.activity, p.period)
+            and _matches(pair.then, activity, session.period)
+            for p in eve
+            for pair in params.pairs
+        )
+        if not n:
+            continue
+        if params.hard:
+            model.add(x == 0)
+        else:
+            terms.append((params.weight * n, x))
     return terms
 
 
