@@ -25,8 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from solver.columns.choice import best_columns
-from solver.columns.master import EPSILON, Column, MasterLP, whole
-from solver.columns.pricer import Pricer
+from solver.columns.master import EPSILON, Column, ColumnPricer, MasterLP, whole
 from solver.columns.rounds import Rounds
 
 
@@ -53,7 +52,7 @@ def score(master: MasterLP, choice: Sequence[int]) -> float:
 
 def search(
     master: MasterLP,
-    pricers: Sequence[Pricer],
+    pricers: Sequence[ColumnPricer],
     round_: Rounds,
     best: Best,
     until: float,
@@ -97,7 +96,7 @@ def _pick(pairs: dict[tuple[int, int], float]) -> tuple[int, int]:
 
 def _node(
     master: MasterLP,
-    pricers: Sequence[Pricer],
+    pricers: Sequence[ColumnPricer],
     round_: Rounds,
     best: Best,
     decisions: tuple[tuple[int, int, int], ...],

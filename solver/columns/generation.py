@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from solver.columns.branch import Best, best_choice, score, search
-from solver.columns.master import Column, MasterLP, whole
+from solver.columns.labels import LabelPricer, expressible
+from solver.columns.master import Column, ColumnPricer, MasterLP, whole
 from solver.columns.params import ColumnParams
 from solver.columns.pricer import Pricer
 from solver.columns.rounds import Rounds, RoundTrace
@@ -79,7 +80,7 @@ def generate(
 
     start = time.perf_counter()
     slices = Slices(problem)
-    pricers = [Pricer(problem, slices, c, params) for c in range(problem.n_clinicians)]
+    pricers = [_pricer(problem, slices, c, params) for c in range(problem.n_clinicians)]
     master = MasterLP(problem, params)
     bound = -math.inf
     with ThreadPoolExecutor(max(1, workers)) as pool:
@@ -262,3 +263,18 @@ def generate(
         master.size(),
         time.perf_counter() - start,
     )
+
+
+def _pricer(problem: ProblemData, slices: Slices, c: int, params: ColumnParams) -> ColumnPricer:
+    """Clinician c's pricer: by labels where they express c's rules (and ``params.labels``),
+    else by CP-SAT; both price, restrict and cost alike. The labels ask CP-SAT for rosters when
+    they find none without proving there is none."""
+    if params.labels and expressible(problem, c, slices.sessions[c], params.label.patterns):
+        return LabelPricer(
+            problem,
+            c,
+            slices.sessions[c],
+            params=params.label,
+            fallback=lambda: Pricer(problem, slices, c, params),
+        )
+    return Pricer(problem, slices, c, params)

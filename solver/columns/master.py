@@ -9,9 +9,10 @@ clinician's rosters, much tighter than the compact model's.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from ortools.linear_solver import pywraplp
 
@@ -21,6 +22,29 @@ from solver.model.rules import SPECS
 from solver.model.rules.cover import CoverPiece
 
 Column = frozenset[int]  # the sessions of a roster
+
+
+class ColumnPricer(Protocol):
+    """One clinician's pricing: their rosters of least own cost less the prices of the sessions
+    they cover (by CP-SAT, solver.columns.pricer, or by labels, solver.columns.labels)."""
+
+    def price(
+        self, price: Callable[[int], float], seed: int, stop: threading.Event | None = None
+    ) -> tuple[list[tuple[Column, int]], float, bool]:
+        """The rosters found (sessions, own cost), a lower bound of the least priced cost and
+        whether it is proven; ``stop``, set, ends a search under way (solver.model.stop)."""
+        ...
+
+    def restrict(self, decided: dict[int, int]) -> None:
+        """Only rosters with session s worked (1) or not (0) for each s in ``decided``."""
+        ...
+
+    def cost(self, column: Column, seed: int) -> int | None:
+        """The clinician's own penalties for working exactly ``column`` (None: it breaks one of
+        their hard rules, or was not settled)."""
+        ...
+
+
 EPSILON = 1e-6  # LP values this close to a whole number are taken as whole
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from solver.columns.labels import LabelParams
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,8 @@ class ColumnParams:
     """The most assignments a roster of the support may leave open..."""
     support_open_share: float = 0.45
     """...or this share of the support's assignments, whichever is more."""
+    labels: bool = True
+    """Price a clinician's roster by labels over the days (solver.columns.labels) where they
+    express the clinician's rules, by CP-SAT elsewhere."""
+    label: LabelParams = field(default_factory=LabelParams)
+    """How hard the labels work."""

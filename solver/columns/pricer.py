@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -74,7 +73,9 @@ class Pricer:
                     )
                 )
 
-        bound, code = -math.inf, cp_model.UNKNOWN
+        # a bound that always holds: the own penalties are not negative, and at most every
+        # session priced above nothing is worked
+        bound, code = sum(min(0.0, -price(s)) for s, _ in self.xs), cp_model.UNKNOWN
         for attempt in range(1 if self.with_lp else 0, 2):
             solver = new_solver()
             if attempt == 0:
@@ -91,10 +92,13 @@ class Pricer:
                 solver.parameters.find_big_linear_overlap = False
                 solver.parameters.cp_model_probing_level = 0
                 solver.parameters.max_deterministic_time = self.limits[1]
+            known = len(found)
             with solving(stop, solver):
                 code = solver.solve(self.built.model, _Found())
-            # each price was rounded by at most half a unit of the scale; both bounds hold
-            bound = max(bound, (solver.best_objective_bound - 0.5 * len(xs)) / self.scale)
+            if code != cp_model.UNKNOWN or len(found) > known:
+                # CP-SAT's bound holds once it has searched (an attempt cut short before its
+                # search reports none); each price was rounded by at most half a unit of the scale
+                bound = max(bound, (solver.best_objective_bound - 0.5 * len(xs)) / self.scale)
             if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
                 break
             self.with_lp = True  # the default search did not prove it: with LP from now on

@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from solver.columns.master import MasterLP
-from solver.columns.pricer import Pricer
+from solver.columns.master import ColumnPricer, MasterLP
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Rounds:
     def __init__(
         self,
         master: MasterLP,
-        pricers: Sequence[Pricer],
+        pricers: Sequence[ColumnPricer],
         pool: ThreadPoolExecutor,
         seed: int,
         trace: Callable[[RoundTrace], None] | None = None,

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from solver.columns.master import EPSILON, MasterLP
+from solver.columns.master import EPSILON, ColumnPricer, MasterLP
 from solver.columns.params import ColumnParams
-from solver.columns.pricer import Pricer
 from solver.model.build import build_model
 from solver.model.cpsat import configure, new_solver
 from solver.model.problem import ProblemData
@@ -114,7 +113,7 @@ class Support:
 
 def supported(
     master: MasterLP,
-    pricers: Sequence[Pricer],
+    pricers: Sequence[ColumnPricer],
     support: Support,
     bound: int,
     below: float,

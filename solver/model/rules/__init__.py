@@ -63,35 +63,45 @@ class RuleSpec:
     # each of its hard constraints forbids a few sessions of one clinician together (two that
     # overlap, an evening session and the next one too soon): an explanation names them
     pairs: bool = False
+    # column generation's labels (solver.columns.labels) price a clinician's roster under it
+    labels: bool = False
 
 
 SPECS: dict[str, RuleSpec] = {
-    "eligibility": RuleSpec(p.EligibilityParams, add_eligibility),
-    "availability": RuleSpec(p.AvailabilityParams, add_availability),
-    "no_overlap": RuleSpec(p.NoOverlapParams, add_no_overlap, pairs=True),
+    "eligibility": RuleSpec(p.EligibilityParams, add_eligibility, labels=True),
+    "availability": RuleSpec(p.AvailabilityParams, add_availability, labels=True),
+    "no_overlap": RuleSpec(p.NoOverlapParams, add_no_overlap, labels=True, pairs=True),
     "cover_min": RuleSpec(p.CoverMinParams, add_cover_min, cover=cover_min_pieces, minimum=True),
     "cover_max": RuleSpec(p.CoverMaxParams, add_cover_max, cover=cover_max_pieces),
-    "max_per_day": RuleSpec(p.MaxPerDayParams, add_max_per_day),
-    "max_per_week": RuleSpec(p.MaxPerWeekParams, add_max_per_week),
-    "rest_after_evening": RuleSpec(p.RestAfterEveningParams, add_rest_after_evening, pairs=True),
-    "allocation_bounds": RuleSpec(p.AllocationBoundsParams, add_allocation_bounds),
+    "max_per_day": RuleSpec(p.MaxPerDayParams, add_max_per_day, labels=True),
+    "max_per_week": RuleSpec(p.MaxPerWeekParams, add_max_per_week, labels=True),
+    "rest_after_evening": RuleSpec(
+        p.RestAfterEveningParams, add_rest_after_evening, labels=True, pairs=True
+    ),
+    "allocation_bounds": RuleSpec(p.AllocationBoundsParams, add_allocation_bounds, labels=True),
     "teaching_ratio": RuleSpec(
         p.TeachingRatioParams, add_teaching_ratio, cover=teaching_ratio_pieces, minimum=True
     ),
-    "max_weekends": RuleSpec(p.MaxWeekendsParams, add_max_weekends),
-    "forbidden_successions": RuleSpec(p.ForbiddenSuccessionsParams, add_forbidden_successions),
-    "total_minutes": RuleSpec(p.TotalMinutesParams, add_total_minutes),
-    "max_consecutive_days": RuleSpec(p.MaxConsecutiveDaysParams, add_max_consecutive_days),
-    "min_consecutive_days": RuleSpec(p.MinConsecutiveDaysParams, add_min_consecutive_days),
-    "min_days_off": RuleSpec(p.MinDaysOffParams, add_min_days_off),
+    "max_weekends": RuleSpec(p.MaxWeekendsParams, add_max_weekends, labels=True),
+    "forbidden_successions": RuleSpec(
+        p.ForbiddenSuccessionsParams, add_forbidden_successions, labels=True
+    ),
+    "total_minutes": RuleSpec(p.TotalMinutesParams, add_total_minutes, labels=True),
+    "max_consecutive_days": RuleSpec(
+        p.MaxConsecutiveDaysParams, add_max_consecutive_days, labels=True
+    ),
+    "min_consecutive_days": RuleSpec(
+        p.MinConsecutiveDaysParams, add_min_consecutive_days, labels=True
+    ),
+    "min_days_off": RuleSpec(p.MinDaysOffParams, add_min_days_off, labels=True),
     "cover_preferred": RuleSpec(
         p.CoverPreferredParams, add_cover_preferred, cover=cover_preferred_pieces
     ),
-    "allocation_target": RuleSpec(p.AllocationTargetParams, add_allocation_target),
-    "requests": RuleSpec(p.RequestsParams, add_requests),
-    "fairness": RuleSpec(p.FairnessParams, add_fairness, couples=True),
-    "site_changes": RuleSpec(p.SiteChangesParams, add_site_changes),
-    "continuity": RuleSpec(p.ContinuityParams, add_continuity, couples=True),
+    "allocation_target": RuleSpec(p.AllocationTargetParams, add_allocation_target, labels=True),
+    "requests": RuleSpec(p.RequestsParams, add_requests, labels=True),
+    "fairness": RuleSpec(p.FairnessParams, add_fairness, couples=True, labels=True),
+    "site_changes": RuleSpec(p.SiteChangesParams, add_site_changes, labels=True),
+    "continuity": RuleSpec(p.ContinuityParams, add_continuity, couples=True, labels=True),
     "cover_over_preferred": RuleSpec(
         p.CoverOverPreferredParams, add_cover_over_preferred, cover=cover_over_preferred_pieces
     ),
