@@ -23,6 +23,7 @@ from math import inf
 from ortools.sat.python import cp_model
 
 from solver.columns.generation import Generated, generate
+from solver.engine.bounds import COLUMNS, CP_SAT, RELAXATION, BestBound, RelaxationBeside
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
 from solver.model.build import (
@@ -36,6 +37,7 @@ from solver.model.build import (
 from solver.model.problem import ProblemData
 from solver.model.result import Progress, Result, SolveStatus
 from solver.search.firstpass import FirstSweep, first_pass
+from solver.search.lns import Handover, objective_of, search
 from solver.search.polish import applies, polish
 
 
@@ -83,16 +85,26 @@ def solve(
     own = customize is not None or transform is not None
     fallback = params.first_pass > 0 and hint is None and fixed is None and not own
     polishing = fallback and applies(problem, params.polish)
+    # the neighbourhood search on the whole model where the polish does not apply
+    neighbourhoods = fallback and not polishing and params.lns.share > 0
+    # the linear relaxation's bound, beside the search; where column generation runs, its bound
+    # is the tighter (the convex hull of each clinician's rosters)
+    beside = (
+        RelaxationBeside(built, params.time_limit, params.relaxation, params.seed)
+        if params.relaxation.beside and fixed is None and not (polishing and params.columns > 0)
+        else None
+    )
     generated: Generated | None = None
-    bound = -inf
+    best = BestBound()
     if polishing and params.columns > 0:
         generated, params = _generate(problem, built, params)
-        if generated is not None and generated.bound is not None:
-            bound = float(generated.bound)
+        if generated is not None:
+            best.offer(generated.bound, COLUMNS)
     solver = cp_model.CpSolver()
     params.apply(solver.parameters)
     t2 = time.perf_counter()
-    recorder = Recorder(t1, on_progress)
+    handover = Handover(solver, params.lns.share) if neighbourhoods else None
+    recorder = Recorder(t1, _both(on_progress, handover))
     sweep: FirstSweep | None = None
     race: Race | None = None
     first_roster: frozenset[tuple[int, int]] = frozenset()
@@ -114,7 +126,10 @@ def solve(
             None if sweep is None else (sweep, max(0.05, each)),
             race,
         )
-        bound = max(bound, tried)
+        best.offer(tried, CP_SAT)
+        if handover is not None and handover.stopped and code == cp_model.FEASIBLE:
+            # CP-SAT was stopped for the neighbourhood search, from its roster
+            solver, code = _search(problem, built, params, solver, best, t2, beside, recorder)
         if race is not None and race.won:
             # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
             code, first_roster = cp_model.UNKNOWN, race.roster()
@@ -175,6 +190,8 @@ def solve(
             first_roster = assignments
         else:
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
+            if beside is not None:
+                beside.ready()  # the relaxation is read before the model's hint changes
             checked = hint_complete(built, assignments, params.workers, check_limit)
             if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
                 checked == cp_model.UNKNOWN and complete
@@ -183,14 +200,28 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = assignments
             left = params.time_limit - (time.perf_counter() - t2)
-            if left >= presolve:  # else no time to presolve again; a roster short may mend
+            if neighbourhoods and first_roster:
+                # the neighbourhood search from the pass's roster, its hint complete
+                values = list(built.model.proto.solution_hint.values)
+                start = cp_model.CpSolver()
+                searched, searched_code = _search(
+                    problem, built, params, start, best, t2, beside, recorder, values
+                )
+                if searched is not start:
+                    solver, code = searched, searched_code
+            elif left >= presolve:  # else no time to presolve again; a roster short may mend
                 solver = cp_model.CpSolver()
                 # from the dive's roster the full search with LP: the model is small enough
                 # (the polish's condition), and the LP meets the bound to prove a roster
                 params.apply(solver.parameters, light=generated is None)
                 solver.parameters.max_time_in_seconds = max(1.0, left)
                 code = solver.solve(built.model, recorder)
-                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
+                best.offer(float(solver.best_objective_bound), CP_SAT)  # both bound one model
+    if beside is not None:
+        if code == cp_model.OPTIMAL:
+            beside.finish()  # CP-SAT proved its roster: no bound can be better
+        else:
+            best.offer(beside.finish(), RELAXATION)
     wall = time.perf_counter() - t1
     return _decode(
         problem,
@@ -199,12 +230,72 @@ def solve(
         solver,
         code,
         first_roster,
-        bound,
+        best,
         build_seconds,
         wall,
         recorder,
         scored=fixed is not None,
     )
+
+
+def _both(
+    first: Callable[[Progress], None] | None, second: Callable[[Progress], None] | None
+) -> Callable[[Progress], None] | None:
+    """Call both on each roster CP-SAT finds (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(event: Progress) -> None:
+        first(event)
+        second(event)
+
+    return both
+
+
+def _search(
+    problem: ProblemData,
+    built: Model,
+    params: SolveParams,
+    solver: cp_model.CpSolver,
+    best: BestBound,
+    t2: float,
+    beside: RelaxationBeside | None,
+    recorder: Recorder,
+    values: list[int] | None = None,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """The neighbourhood search (solver.search.lns) from ``values`` (a complete solution; by
+    default ``solver``'s roster) for the time left; returns the solver whose response holds the
+    best roster, and its status."""
+    if values is None:
+        values = list(solver.response_proto.solution)
+    if beside is not None:
+        beside.ready()  # the relaxation is read before the search sets the model's domains
+    objective = objective_of(built.model, values)
+    left = params.time_limit - (time.perf_counter() - t2)
+    searched = search(
+        problem,
+        built,
+        values,
+        objective,
+        left,
+        params.workers,
+        params.seed,
+        bound=best.value,
+        params=params.lns,
+        on_improve=lambda value: _report(recorder, value, best.value),
+    )
+    if searched.solver is None:
+        return solver, cp_model.FEASIBLE
+    return searched.solver, cp_model.FEASIBLE
+
+
+def _report(recorder: Recorder, objective: float, bound: float) -> None:
+    """A roster found by a search of ours, recorded and passed on as CP-SAT's are."""
+    known = bound if bound > -inf else None
+    event = Progress(time.perf_counter() - recorder.start, objective, known)
+    recorder.events.append(event)
+    if recorder.on_progress is not None:
+        recorder.on_progress(event)
 
 
 def _generate(
@@ -239,7 +330,7 @@ def _decode(
     solver: cp_model.CpSolver,
     code: cp_model.CpSolverStatus,
     first_roster: frozenset[tuple[int, int]],
-    bound: float,
+    best: BestBound,
     build_seconds: float,
     wall: float,
     recorder: Recorder,
@@ -278,7 +369,8 @@ def _decode(
             sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
         ),
         objective=None if scorer is None else int(round(scorer.objective_value)),
-        best_bound=bound if bound > -inf else None,
+        best_bound=best.value if best.value > -inf else None,
+        bound_source=best.source,
         objective_by_rule={}
         if scorer is None
         else {

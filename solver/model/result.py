@@ -35,6 +35,8 @@ class Result:
     build_seconds: float
     wall_seconds: float
     progress: tuple[Progress, ...] = field(default=())
+    # the stage that proved best_bound: "cp-sat", "column generation" or "linear relaxation"
+    bound_source: str | None = None
 
     @property
     def gap(self) -> float | None:
