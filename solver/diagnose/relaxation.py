@@ -257,8 +257,10 @@ class Relaxation:
     def solve(self, seconds: float, seed: int = 0) -> Relaxed:
         """The bound proven within ``seconds``, or None."""
         start = time.perf_counter()
-        if self.nonzeros > self.params.max_nonzeros or self.scaling <= 0 or not self.rows:
+        if self.nonzeros > self.params.max_nonzeros or self.scaling <= 0:
             return self._relaxed(None, "not tried", start)
+        if not self.rows:  # each variable at its cheaper end
+            return self._relaxed(self._value(np.zeros(0)), "no rows", start)
         # the C++ solver class itself: the Python wrapper's constructor prints HiGHS's banner
         highs = highspy._Highs()  # type: ignore[attr-defined]
         options: dict[str, bool | float | str] = {
@@ -297,12 +299,15 @@ class Relaxation:
         solution = highs.getSolution()
         if self._cancelled or not solution.dual_valid:
             return self._relaxed(None, status, start)
-        value, scale = lagrangian_bound(program, self.objective, np.asarray(solution.row_dual))
+        return self._relaxed(self._value(np.asarray(solution.row_dual)), status, start)
+
+    def _value(self, row_dual: np.ndarray) -> float:
+        """The model's bound from these row duals: the Lagrangian value, less its rounding
+        error, scaled as CP-SAT scales the objective, rounded up where the objective is whole."""
+        value, scale = lagrangian_bound(self.program, self.objective, row_dual)
         value -= 1e-9 * scale + 1e-6  # the floating-point error of the sums
         value = self.scaling * (value + self.offset)
-        if self.integral:
-            value = math.ceil(value - 1e-9)
-        return self._relaxed(value, status, start)
+        return math.ceil(value - 1e-9) if self.integral else value
 
     def cancel(self) -> None:
         """Stop a solve under way (from another thread): it returns no bound."""
