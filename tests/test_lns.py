@@ -76,7 +76,7 @@ def test_small_neighbourhoods_share_the_evenings_fairly_from_one_doctor_on_all()
     ]
     report = check_roster(inst, roster)
     assert not report.hard_violations and report.objective == 0
-    # the model's domains are as they were: the optimum is found from scratch
+    # the built model is as it was: the optimum is found from scratch
     proto = built.model.proto
     assert all(tuple(proto.variables[var.index].domain) == (0, 1) for var in x.values())
     again = cp_model.CpSolver()
@@ -85,8 +85,8 @@ def test_small_neighbourhoods_share_the_evenings_fairly_from_one_doctor_on_all()
 
 def test_neighbourhoods_are_days_for_everyone_partners_and_a_site() -> None:
     # Monday and Tuesday: a clinic at HSK and one at EMC each day; A and B hold privileges at
-    # HSK only, C at EMC only, D at both. A window of size 4 from Monday is Monday for everyone
-    # (A, B, D at HSK; C, D at EMC: 5 pairs, one day at least); A's partners are B and D (HSK);
+    # HSK only, C at EMC only, D at both. A window of size 5 from Monday is Monday for everyone
+    # (A, B, D at HSK; C, D at EMC: 5 pairs); A's partners are B and D (HSK);
     # a site neighbourhood of HSK frees its clinicians' (A, B, D) pairs on its days.
     inst = make(
         [
@@ -127,7 +127,10 @@ def test_neighbourhoods_are_days_for_everyone_partners_and_a_site() -> None:
             return None
 
     monday = {("A", "H0"), ("B", "H0"), ("D", "H0"), ("C", "M0"), ("D", "M0")}
-    assert named(hoods.window(First(), 4)) == monday
+    assert named(hoods.window(First(), 5)) == monday
+    # a window smaller than the day: the sessions that start first (H0 and M0 both start at
+    # 09:00, H0 first listed); M0's two would make 5
+    assert named(hoods.window(First(), 4)) == {("A", "H0"), ("B", "H0"), ("D", "H0")}
     assert len(hoods.window(First(), 10)) == 10  # both days
     assert [problem.clinicians[c].id for c in hoods.partners(0)] == ["B", "D"]
     group = named(hoods.group(First(), 3, 1))  # A and partners on Monday: D would make 4

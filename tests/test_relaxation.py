@@ -13,6 +13,7 @@ from solver.diagnose.relaxation import Relaxation, lagrangian_bound, read_progra
 from solver.engine.params import SolveParams
 from solver.engine.solve import solve
 from solver.model.build import build_model
+from solver.model.cpsat import proto_message
 
 
 def _bound(model: cp_model.CpModel) -> float | None:
@@ -83,7 +84,7 @@ def test_any_duals_give_a_bound_no_better_than_the_program() -> None:
     model.add_bool_or([y, z])
     model.add_bool_or([x, z])
     model.minimize(x + y + z)
-    program, objective, offset, _ = read_program(model.proto)
+    program, objective, offset, _ = read_program(proto_message(model))
     assert offset == 0
     assert lagrangian_bound(program, objective, np.zeros(3))[0] == 0
     assert lagrangian_bound(program, objective, np.full(3, 0.5))[0] == 1.5

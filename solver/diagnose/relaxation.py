@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from dataclasses import dataclass
 from typing import Any
 
 import highspy
 import numpy as np
+
+from solver.model.cpsat import proto_message
 
 
 @dataclass(frozen=True)
@@ -69,11 +72,12 @@ class _Program:
     def __init__(self, lower: np.ndarray, upper: np.ndarray) -> None:
         self.col_lower = lower
         self.col_upper = upper
-        self.starts: list[int] = [0]
-        self.index: list[int] = []
-        self.value: list[float] = []
-        self.row_lower: list[float] = []
-        self.row_upper: list[float] = []
+        # compact arrays, not lists: a large model's program has millions of non-zeros
+        self.starts = array("q", [0])
+        self.index = array("q")
+        self.value = array("d")
+        self.row_lower = array("d")
+        self.row_upper = array("d")
 
     def lit(self, literal: int) -> tuple[int, float, float]:
         """A literal as (variable, coefficient, constant): x or 1 - x."""
@@ -151,8 +155,9 @@ def _linear(expr: Any) -> tuple[dict[int, float], float]:
 
 
 def read_program(proto: Any) -> tuple[_Program, np.ndarray, float, float]:
-    """The relaxation of a CpModelProto: the program, the objective's coefficients, its offset
-    and its scaling factor (CP-SAT's objective is scaling * (c'x + offset))."""
+    """The relaxation of a CpModelProto (a protobuf message, see proto_message): the program,
+    the objective's coefficients, its offset and its scaling factor (CP-SAT's objective is
+    scaling * (c'x + offset))."""
     n = len(proto.variables)
     lower = np.empty(n)
     upper = np.empty(n)
@@ -162,30 +167,31 @@ def read_program(proto: Any) -> tuple[_Program, np.ndarray, float, float]:
     program = _Program(lower, upper)
     for constraint in proto.constraints:
         enforcement = list(constraint.enforcement_literal)
-        if constraint.has_linear():
+        kind = constraint.WhichOneof("constraint")
+        if kind == "linear":
             linear = constraint.linear
             terms, _ = _linear(linear)
             domain = linear.domain
             program.add(terms, float(domain[0]), float(domain[len(domain) - 1]), enforcement)
-        elif constraint.has_bool_or():
+        elif kind == "bool_or":
             terms, const = _literal_sum(program, constraint.bool_or.literals)
             program.add(terms, 1.0 - const, math.inf, enforcement)
-        elif constraint.has_bool_and():
+        elif kind == "bool_and":
             for literal in constraint.bool_and.literals:
                 var, coef, const = program.lit(literal)
                 program.add({var: coef}, 1.0 - const, math.inf, enforcement)
-        elif constraint.has_at_most_one():
+        elif kind == "at_most_one":
             terms, const = _literal_sum(program, constraint.at_most_one.literals)
             program.add(terms, -math.inf, 1.0 - const, enforcement)
-        elif constraint.has_exactly_one():
+        elif kind == "exactly_one":
             terms, const = _literal_sum(program, constraint.exactly_one.literals)
             program.add(terms, 1.0 - const, 1.0 - const, enforcement)
-        elif constraint.has_lin_max() and not enforcement:
+        elif kind == "lin_max" and not enforcement:
             _max(program, constraint.lin_max)
         # anything else is dropped: the relaxation stays a relaxation
     objective = np.zeros(n)
     offset, scaling = 0.0, 1.0
-    if proto.has_objective():
+    if proto.HasField("objective"):
         for var, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
             objective[var] += coef
         offset = float(proto.objective.offset)
@@ -246,7 +252,7 @@ class Relaxation:
     def __init__(self, model: Any, params: RelaxationParams = RelaxationParams()) -> None:
         start = time.perf_counter()
         self.params = params
-        proto = model.proto
+        proto = proto_message(model)
         self.program, self.objective, self.offset, self.scaling = read_program(proto)
         self.integral = _integral(proto)
         self.rows, self.columns = len(self.program.row_lower), len(self.objective)

@@ -148,7 +148,7 @@ def solve(
             # clinician a roster: without one the pass's roster breaks their rules and is no answer
             until = left - min(0.1 * left, 10.0)
             budget = params.first_pass * left
-            if left - budget < worth and not polishing:
+            if left - budget < worth and not polishing and not neighbourhoods:
                 budget = until  # no time for a last solve: the pass improves to its last moment
             first = first_pass(
                 problem,
@@ -159,6 +159,8 @@ def solve(
                 sweep=sweep,
                 params=params.first,
                 groups=params.groups,
+                # the neighbourhood search needs a complete roster to start from
+                complete_by=until if neighbourhoods else None,
             )
             assignments, complete = first.assignments, first.complete
         left = params.time_limit - (time.perf_counter() - t2)
@@ -184,7 +186,7 @@ def solve(
                 groups=params.groups,
             ).assignments
             left = params.time_limit - (time.perf_counter() - t2)
-        if complete and left < worth:
+        if complete and left < worth and not neighbourhoods:
             # loading the model again is not cut short by the time limit, and a roster found
             # after the deadline is no answer: the pass's roster keeps every hard rule as it is
             first_roster = assignments

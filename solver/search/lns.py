@@ -14,7 +14,8 @@ step costs what its neighbourhood does, plus one pass over the model.
 
 Neighbourhoods, drawn in turn:
 
-- **window**: every assignment on a few consecutive days, for everyone;
+- **window**: every assignment of the sessions in a window of time (a few days, or a part of a
+  day where a day holds more than the neighbourhood's size), for everyone;
 - **group**: a clinician and the partners who share sessions with them (then the partners'
   partners), over a window of days, every assignment of theirs there;
 - **site**: one site's clinicians on a few consecutive days, every assignment of theirs on those
@@ -35,11 +36,13 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.model.build import Model
-from solver.model.cpsat import configure
+from solver.model.cpsat import configure, proto_message
 from solver.model.problem import ProblemData
 
 
@@ -61,10 +64,13 @@ class LnsParams:
     """A kind's size is multiplied by this after a step solved to optimality..."""
     shrink: float = 0.8
     """...and by this after a step that ended unproven."""
-    limit: float = 3.0
+    limit: float = 1.0
     """CP-SAT's deterministic time for one step."""
-    seconds: float = 10.0
+    seconds: float = 5.0
     """Wall seconds at most for one step (the deterministic limit usually ends it first)."""
+    depth: int = 4
+    """How far from its assignments a step frees auxiliary variables, in constraints (see
+    Closure): 3 reaches a fairness spread (assignment, maximum, spread), 4 a continuity count."""
     group_days: int = 14
     """Days of a group's window (the whole horizon when shorter)."""
     kinds: tuple[str, ...] = ("window", "group", "site")
@@ -106,6 +112,7 @@ class Neighbourhoods:
         x = built.variables.x
         self.days = max((s.day for s in problem.sessions), default=0) + 1
         self.by_day: list[list[int]] = [[] for _ in range(self.days)]
+        self.by_session: list[list[int]] = [[] for _ in range(problem.n_sessions)]
         self.by_clinician_day: list[dict[int, list[int]]] = [
             defaultdict(list) for _ in range(problem.n_clinicians)
         ]
@@ -114,9 +121,12 @@ class Neighbourhoods:
         for (c, s), var in x.items():
             d = sessions[s].day
             self.by_day[d].append(var.index)
+            self.by_session[s].append(var.index)
             self.by_clinician_day[c][d].append(var.index)
             self.site_days[sessions[s].site][d].add(c)
         self.sites = sorted(self.site_days)
+        # the sessions in the order of their start, for windows of time
+        self.in_time = sorted(range(problem.n_sessions), key=lambda s: (sessions[s].start, s))
         self.pairs = list(x)
         self._clinicians: list[list[int]] | None = None  # each session's, made on first use
         self._partners: dict[int, list[int]] = {}
@@ -137,19 +147,20 @@ class Neighbourhoods:
         return self._partners[c]
 
     def window(self, rng: random.Random, size: int) -> list[int]:
-        """Every assignment on consecutive days from a random one, until ``size`` (a day at
-        least)."""
-        first = rng.randrange(self.days)
+        """Every assignment of the sessions that start in a window of time, for everyone: from a
+        random session on, in the order of their start, until ``size`` (a session at least).
+        Where a day holds fewer than ``size`` assignments, the window is a few days."""
+        order = self.in_time
+        first = rng.randrange(len(order))
         free: list[int] = []
-        d = first
-        while d < self.days and (not free or len(free) + len(self.by_day[d]) <= size):
-            free += self.by_day[d]
-            d += 1
-        if d == self.days and len(free) < size:  # at the horizon's end: extend backwards
-            d = first - 1
-            while d >= 0 and len(free) + len(self.by_day[d]) <= size:
-                free += self.by_day[d]
-                d -= 1
+        k = first
+        while k < len(order) and (not free or len(free) + len(self.by_session[order[k]]) <= size):
+            free += self.by_session[order[k]]
+            k += 1
+        k = first - 1
+        while k >= 0 and len(free) + len(self.by_session[order[k]]) <= size:
+            free += self.by_session[order[k]]  # at the horizon's end: extend backwards
+            k -= 1
         return free
 
     def group(self, rng: random.Random, size: int, span: int) -> list[int]:
@@ -234,6 +245,100 @@ def objective_of(model: cp_model.CpModel, values: list[int]) -> float:
     return float(scaling * (total + objective.offset))
 
 
+class Closure:
+    """Which variables a neighbourhood's model leaves free, and which constraints it must hold.
+
+    Free: the neighbourhood's assignments, the auxiliary variables (a penalty, a worked day, a
+    fairness maximum) of the constraints on them, those of the constraints on these, and so on,
+    ``depth`` steps out. Every other variable is fixed at the roster's value. The model holds
+    every constraint on a free variable; any other holds fixed variables only, at values that
+    keep it: it is left out. So a step's roster keeps every rule, and the step's model prices
+    it exactly. The depth only limits how far a step may reach: auxiliary variables chain along
+    a horizon (a worked day appears in the runs of the days around it), and beyond a few steps
+    out they are determined by assignments the step does not change.
+
+    The variables of each constraint, and the constraints of each variable, are listed once, as
+    arrays."""
+
+    def __init__(self, model: cp_model.CpModel, assignments: list[int]) -> None:
+        proto = proto_message(model)
+        n = len(proto.variables)
+        starts = [0]
+        flat: list[int] = []
+        always: list[int] = []
+        for k, constraint in enumerate(proto.constraints):
+            found = _variables(constraint)
+            if found is None:  # a kind not read here: always in the model
+                always.append(k)
+                found = []
+            flat += found
+            starts.append(len(flat))
+        self.con_start = np.asarray(starts, dtype=np.int64)
+        self.con_var = np.asarray(flat, dtype=np.int64)
+        order = np.argsort(self.con_var, kind="stable")
+        owners = np.repeat(np.arange(len(starts) - 1, dtype=np.int64), np.diff(self.con_start))
+        self.var_con = owners[order]
+        self.var_start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.con_var, minlength=n), out=self.var_start[1:])
+        self.always = np.asarray(always, dtype=np.int64)
+        self.is_assignment = np.zeros(n, dtype=bool)
+        self.is_assignment[assignments] = True
+
+    def reach(self, free: list[int], depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """The constraints the step's model holds, and the auxiliary variables it leaves free:
+        those ``depth - 1`` constraints out from the free assignments at most."""
+        n_cons = len(self.con_start) - 1
+        taken = np.zeros(n_cons, dtype=bool)
+        taken[self.always] = True
+        seen = np.zeros(len(self.is_assignment), dtype=bool)
+        frontier = np.asarray(free, dtype=np.int64)
+        seen[frontier] = True
+        for level in range(depth):
+            if not len(frontier):
+                break
+            cons = _gather(self.var_start, self.var_con, frontier)
+            cons = np.unique(cons[~taken[cons]])
+            taken[cons] = True
+            if level == depth - 1:
+                break  # the variables these hold beyond the free ones stay fixed
+            found = np.unique(_gather(self.con_start, self.con_var, cons))
+            frontier = found[~seen[found] & ~self.is_assignment[found]]
+            seen[frontier] = True
+        aux = np.flatnonzero(seen & ~self.is_assignment)
+        return np.flatnonzero(taken), aux
+
+
+def _gather(starts: np.ndarray, values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """values[starts[r]:starts[r + 1]] for every r in rows, concatenated."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    lengths = starts[rows + 1] - starts[rows]
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts[rows] - np.cumsum(lengths) + lengths, lengths)
+    return values[offsets + np.arange(total)]
+
+
+def _variables(constraint: Any) -> list[int] | None:
+    """The variables a constraint (a protobuf message) holds, a negated literal's as its
+    variable's; None for a kind not read here."""
+    kind = constraint.WhichOneof("constraint")
+    found = list(constraint.enforcement_literal)
+    if kind == "linear":
+        found += constraint.linear.vars
+    elif kind in ("bool_or", "bool_and", "at_most_one", "exactly_one"):
+        found += getattr(constraint, kind).literals
+    elif kind == "lin_max":
+        lin_max = constraint.lin_max
+        found += lin_max.target.vars
+        for expr in lin_max.exprs:
+            found += expr.vars
+    else:
+        return None
+    return [v if v >= 0 else -v - 1 for v in found]
+
+
 def search(
     problem: ProblemData,
     built: Model,
@@ -249,103 +354,118 @@ def search(
     on_step: Callable[[Step], None] | None = None,
 ) -> Searched:
     """Improve the roster whose every variable's value is ``values`` (a complete solution of
-    ``built``, costing ``objective``) for ``seconds``; see the module's doc. The model's domains
-    are as they were when it returns; its hint is the best roster. ``bound``: a proven lower
-    bound (a step that reaches it ends the search). ``halt``: set, the search stops after the
-    step under way. ``on_improve`` is called with each better objective, ``on_step`` after
-    each step."""
+    ``built``, costing ``objective``) for ``seconds``; see the module's doc. The built model is
+    not changed. ``bound``: a proven lower bound (a step that reaches it ends the search).
+    ``halt``: set, the search stops after the step under way. ``on_improve`` is called with each
+    better objective, ``on_step`` after each step."""
     start = time.perf_counter()
-    model = built.model
-    proto = model.proto
+    full = built.model.proto
     hoods = Neighbourhoods(problem, built)
     kinds = [k for k in params.kinds if k != "site" or len(hoods.sites) > 1]
     sizes = dict.fromkeys(kinds, float(params.size))
     rng = random.Random(seed)
     x_index = [var.index for var in built.variables.x.values()]
-    original = {i: (proto.variables[i].domain[0], proto.variables[i].domain[1]) for i in x_index}
+    closure = Closure(built.model, x_index)
+    # the step models' skeleton: every variable fixed at the roster's value, the objective, the
+    # roster as a complete hint, and the objective's constraint, whose domain each step sets from
+    # the bound to the roster's cost; it holds the objective less its constant part, so its domain
+    # is shifted by that, as the domain built from ``>= 0`` shows
+    skeleton = cp_model.CpModel()
+    skeleton.proto.copy_from(full)
+    skeleton.proto.constraints.clear()
+    skeleton.clear_hints()  # type: ignore[no-untyped-call]
+    proto = skeleton.proto
+    n = len(proto.variables)
+    original = [tuple(proto.variables[i].domain) for i in range(n)]
     current = list(values)
-    for i in x_index:
+    for i in range(n):
         _fix(proto, i, current[i])
-    # the objective's constraint: its domain is set by each step, from the bound to the roster's
-    # cost; it holds the objective less its constant part, so its domain is shifted by that, as
-    # the domain built from ``>= 0`` shows (every penalty is at least 0: it always holds)
-    cut = model.add(built.objective() >= 0).index
-    shift, top = proto.constraints[cut].linear.domain
-    _hint(model, current)
+    cut = skeleton.add(built.objective() >= 0).index
+    shift = proto.constraints[cut].linear.domain[0]
+    _hint(skeleton, current)
     best: cp_model.CpSolver | None = None
     steps = improved = still = 0
     longest = 0.0
-    try:
-        turn = 0
-        while not (halt is not None and halt.is_set()):
-            left = seconds - (time.perf_counter() - start)
-            if left < max(0.2, min(longest, params.seconds)) or objective <= bound + 0.5:
-                break
-            if params.stall and still >= params.stall:
-                break
-            kind = kinds[turn % len(kinds)]
-            turn += 1
-            size = int(sizes[kind])
-            if kind == "window":
-                free = hoods.window(rng, size)
-            elif kind == "group":
-                free = hoods.group(rng, size, params.group_days)
-            else:
-                free = hoods.site(rng, size)
-            for i in free:
-                low, high = original[i]
-                _set(proto, i, low, high)
-            domain = proto.constraints[cut].linear.domain
-            low_bound = math.ceil(bound - 1e-9) if bound > -math.inf else None
-            domain[0] = shift + low_bound if low_bound is not None else domain[0]
-            domain[1] = shift + int(math.floor(objective + 1e-9))
-            step_start = time.perf_counter()
-            solver = cp_model.CpSolver()
-            configure(solver.parameters, time_limit=1e9, workers=workers, seed=seed + steps)
-            solver.parameters.max_deterministic_time = params.limit
-            solver.parameters.max_time_in_seconds = max(0.1, min(params.seconds, left))
-            code = solver.solve(model)
-            took = time.perf_counter() - step_start
-            longest = max(longest, took)
-            steps += 1
-            better = (
-                code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-                and solver.objective_value < objective - 0.5
-            )
-            if better:
-                current = list(solver.response_proto.solution)
-                objective = solver.objective_value
-                best = solver
-                improved += 1
-                still = 0
-                _hint(model, current)
-                if on_improve is not None:
-                    on_improve(objective)
-            else:
-                still += 1
-            for i in free:
-                _fix(proto, i, current[i])
-            if on_step is not None:
-                on_step(Step(kind, len(free), solver.status_name(code), took, objective))
-            if code == cp_model.OPTIMAL:
-                sizes[kind] = min(params.largest, sizes[kind] * params.grow)
-            elif code != cp_model.INFEASIBLE:
-                sizes[kind] = max(params.smallest, sizes[kind] * params.shrink)
-    finally:
-        for i, (low, high) in original.items():
-            _set(proto, i, low, high)
+    turn = 0
+    while not (halt is not None and halt.is_set()):
+        left = seconds - (time.perf_counter() - start)
+        if left < max(0.2, min(longest, params.seconds)) or objective <= bound + 0.5:
+            break
+        if params.stall and still >= params.stall:
+            break
+        kind = kinds[turn % len(kinds)]
+        turn += 1
+        size = int(sizes[kind])
+        if kind == "window":
+            free = hoods.window(rng, size)
+        elif kind == "group":
+            free = hoods.group(rng, size, params.group_days)
+        else:
+            free = hoods.site(rng, size)
+        step_start = time.perf_counter()
+        constraints, aux = closure.reach(free, params.depth)
+        opened = [*free, *aux.tolist()]
+        for i in opened:
+            _set(proto, i, original[i])
         domain = proto.constraints[cut].linear.domain
-        domain[0], domain[1] = shift, top
+        if bound > -math.inf:
+            domain[0] = shift + math.ceil(bound - 1e-9)
+        domain[1] = shift + int(math.floor(objective + 1e-9))
+        step = cp_model.CpModel()
+        step.proto.copy_from(proto)
+        add = step.proto.constraints.add
+        for k in constraints.tolist():
+            add().copy_from(full.constraints[k])
+        solver = cp_model.CpSolver()
+        configure(solver.parameters, time_limit=1e9, workers=workers, seed=seed + steps)
+        solver.parameters.max_deterministic_time = params.limit
+        solver.parameters.max_time_in_seconds = max(0.1, min(params.seconds, left))
+        code = solver.solve(step)
+        del step
+        took = time.perf_counter() - step_start
+        longest = max(longest, took)
+        steps += 1
+        better = (
+            code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and solver.objective_value < objective - 0.5
+        )
+        if better:
+            solution = solver.response_proto.solution
+            for i in opened:
+                current[i] = solution[i]
+            objective = solver.objective_value
+            best = solver
+            improved += 1
+            still = 0
+            hint = proto.solution_hint.values
+            for i in opened:
+                hint[i] = current[i]
+            if on_improve is not None:
+                on_improve(objective)
+        else:
+            still += 1
+        for i in opened:
+            _fix(proto, i, current[i])
+        if on_step is not None:
+            on_step(Step(kind, len(free), solver.status_name(code), took, objective))
+        if code == cp_model.OPTIMAL:
+            sizes[kind] = min(params.largest, sizes[kind] * params.grow)
+        elif code != cp_model.INFEASIBLE:
+            sizes[kind] = max(params.smallest, sizes[kind] * params.shrink)
     return Searched(best, objective, steps, improved, time.perf_counter() - start)
 
 
-def _set(proto: object, i: int, low: int, high: int) -> None:
-    domain = proto.variables[i].domain  # type: ignore[attr-defined]
-    domain[0], domain[1] = low, high
+def _set(proto: Any, i: int, values: tuple[int, ...]) -> None:
+    domain = proto.variables[i].domain
+    if len(values) == 2 and len(domain) == 2:
+        domain[0], domain[1] = values
+    else:
+        domain.clear()
+        domain.extend(values)
 
 
-def _fix(proto: object, i: int, value: int) -> None:
-    _set(proto, i, value, value)
+def _fix(proto: Any, i: int, value: int) -> None:
+    _set(proto, i, (value, value))
 
 
 def _hint(model: cp_model.CpModel, values: list[int]) -> None:
