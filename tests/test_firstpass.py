@@ -684,12 +684,42 @@ def test_the_pass_has_the_time_left_when_cp_sat_could_not_presolve_after_its_sha
         return original(problem, budget, *args, **kwargs)
 
     monkeypatch.setattr(solver.engine.solve, "first_pass", recorded)
-    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
+    # (without the neighbourhood search, which would take the pass's roster on: see below)
+    params = SolveParams(
+        time_limit=10, workers=1, first_pass=0.5, columns=0.0, lns=LnsParams(share=0.0)
+    )
     result = solve(build_problem(_two_overlapping_sessions()), params)
     assert result.assignments == (("A", "S2"), ("B", "S1"))
     ((budget, until),) = calls
     assert until == pytest.approx(9.0, abs=0.1)  # 10 s less the build and a tenth
     assert budget == (until if whole else pytest.approx(until / 0.9 * 0.5))
+
+
+@pytest.mark.parametrize("presolve", [0.0, 3.0, 1e6])
+def test_the_pass_stops_at_its_share_once_complete_where_the_search_follows(
+    monkeypatch: pytest.MonkeyPatch, presolve: float
+) -> None:
+    # Where the objective does not split (the polish does not apply), the neighbourhood search
+    # takes the pass's roster on: the pass keeps its share (half of the time left, about 5 of
+    # 10 s) whatever CP-SAT's presolve took, and goes on past it, up to the time left less a
+    # tenth, only while its roster is not complete.
+    _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
+    monkeypatch.setattr(solver.engine.solve, "applies", lambda *_: False)
+    calls: list[tuple[float, float, float | None]] = []
+    original = solver.engine.solve.first_pass
+
+    def recorded(problem: ProblemData, budget: float, *args: Any, **kwargs: Any) -> Any:
+        calls.append((budget, kwargs["retry_until"], kwargs["complete_by"]))
+        return original(problem, budget, *args, **kwargs)
+
+    monkeypatch.setattr(solver.engine.solve, "first_pass", recorded)
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
+    result = solve(build_problem(_two_overlapping_sessions()), params)
+    assert result.assignments == (("A", "S2"), ("B", "S1"))
+    ((budget, until, complete_by),) = calls
+    assert until == pytest.approx(9.0, abs=0.1)
+    assert complete_by == until
+    assert budget == pytest.approx(until / 0.9 * 0.5)
 
 
 class _FakeSolver:

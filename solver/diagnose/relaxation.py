@@ -272,7 +272,6 @@ class Relaxation:
         options: dict[str, bool | float | str] = {
             "output_flag": False,
             "random_seed": seed,
-            "threads": 1,
             "solver": "ipm",
             "presolve": "off",  # its postsolve spoils the duals of an unfinished solve
             "run_crossover": "off",
