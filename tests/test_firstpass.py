@@ -23,6 +23,8 @@ from roster.app.compile import build_problem
 from roster.app.solving import solve_instance
 from roster.domain.check import check_roster
 from solver.engine.params import SolveParams
+from solver.engine.race import Race
+from solver.engine.relay import Relay
 from solver.engine.solve import solve
 from solver.model.problem import ProblemData
 from solver.model.result import Progress, SolveStatus
@@ -415,12 +417,16 @@ def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
     assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + PolishParams().stall)
 
 
-@pytest.mark.parametrize(("rules", "raced"), [({}, True), ({"fairness": {}}, False)])
-def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished(
-    monkeypatch: pytest.MonkeyPatch, rules: dict[str, Any], raced: bool
+@pytest.mark.parametrize(
+    ("rules", "share", "raced"),
+    [({}, 0.1, Race), ({"fairness": {}}, 0.0, None), ({"fairness": {}}, 0.1, Relay)],
+)
+def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_taken_on(
+    monkeypatch: pytest.MonkeyPatch, rules: dict[str, Any], share: float, raced: type | None
 ) -> None:
-    # With fairness as a soft rule the polish does not run, so neither does the pass beside the
-    # whole try: only the first sweep, beside the presolve.
+    # With fairness as a soft rule the polish does not run: the pass runs beside the whole try
+    # (a relay) only when the neighbourhood search takes its roster on; else only the first
+    # sweep, beside the presolve.
     original = solver.engine.solve.first_try
     given: list[object] = []
 
@@ -436,12 +442,13 @@ def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished
         needs=[need("S", 0, 1, 2)],
         rules={"cover_preferred": {}, **rules},
     )
-    result = solve(
-        build_problem(inst), SolveParams(time_limit=10, workers=2, first_pass=0.25, columns=0.0)
+    params = SolveParams(
+        time_limit=10, workers=2, first_pass=0.25, columns=0.0, lns=LnsParams(share=share)
     )
+    result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.OPTIMAL and result.objective == 0
     (race,) = given
-    assert (race is not None) is raced
+    assert type(race) is (type(None) if raced is None else raced)
 
 
 def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,6 +11,7 @@ from factory import doc, make, need, sess
 from ortools.sat.python import cp_model
 
 import solver.engine.solve
+import solver.model.result
 from roster.app.compile import build_problem
 from roster.domain.check import check_roster
 from roster.domain.tables import Instance
@@ -159,3 +160,40 @@ def test_the_engine_searches_from_the_pass_roster_where_fairness_couples_clinici
     assert result.objective == 0
     report = check_roster(inst, list(result.assignments))
     assert not report.hard_violations and report.objective == 0
+
+
+class _Stoppable:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop_search(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.parametrize("cp_sat_has_one", [False, True])
+def test_the_relay_hands_the_pass_roster_on_only_when_cp_sat_has_none(
+    cp_sat_has_one: bool,
+) -> None:
+    # The pass beside CP-SAT's try gives A all six evenings (complete: every evening covered);
+    # without a roster of CP-SAT's, CP-SAT is stopped and the pass's roster is handed on; with
+    # one, CP-SAT searches on.
+    from solver.engine.race import Recorder
+    from solver.engine.relay import Relay
+    from solver.search.firstpass import FirstSweep
+
+    problem = build_problem(evenings())
+    sweep = FirstSweep(problem)
+    while not sweep.done:
+        sweep.step(5.0)
+    assert sweep.complete
+    recorder = Recorder(0.0, None)
+    if cp_sat_has_one:
+        recorder.events.append(solver.model.result.Progress(1.0, 24.0, 0.0))
+    stoppable = _Stoppable()
+    relay = Relay(problem, sweep, SolveParams(), stoppable, recorder)  # type: ignore[arg-type]
+    relay.polish_ahead()
+    assert stoppable.stopped is not cp_sat_has_one
+    assert relay.judge(recorder) is False
+    if not cp_sat_has_one:
+        assert relay.polished == sweep.state.roster()
+        assert {problem.clinicians[c].id for c, _ in relay.roster()} == {"A"}

@@ -26,6 +26,7 @@ from solver.columns.generation import Generated, generate
 from solver.engine.bounds import COLUMNS, CP_SAT, RELAXATION, BestBound, RelaxationBeside
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
+from solver.engine.relay import Relay, cheaper_pass
 from solver.model.build import (
     Customize,
     Model,
@@ -107,6 +108,7 @@ def solve(
     recorder = Recorder(t1, _both(on_progress, handover))
     sweep: FirstSweep | None = None
     race: Race | None = None
+    relay: Relay | None = None  # the race where the neighbourhood search follows
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if generated is not None and generated.roster is not None:
         # the dive's roster keeps every hard rule: it is the answer should no time be left
@@ -117,7 +119,10 @@ def solve(
             # share of the pass's share of the time limit
             sweep = FirstSweep(problem, 1, params.seed, params.first, params.groups)
             each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
-            race = Race(problem, sweep, params) if polishing else None
+            if polishing:
+                race = Race(problem, sweep, params)
+            elif neighbourhoods:
+                race = relay = Relay(problem, sweep, params, solver, recorder)
         code, tried, presolve = first_try(
             solver,
             built.model,
@@ -128,8 +133,15 @@ def solve(
         )
         best.offer(tried, CP_SAT)
         if handover is not None and handover.stopped and code == cp_model.FEASIBLE:
-            # CP-SAT was stopped for the neighbourhood search, from its roster
-            solver, code = _search(problem, built, params, solver, best, t2, beside, recorder)
+            # CP-SAT was stopped for the neighbourhood search: from its roster, or the pass's
+            # beside it when that is complete and costs less
+            if beside is not None:
+                beside.ready()  # the relaxation is read before the model's hint changes
+            limit = max(1.0, min(10.0, params.time_limit / 10))
+            cheaper = cheaper_pass(relay, built, solver.objective_value, params.workers, limit)
+            solver, code = _search(
+                problem, built, params, solver, best, t2, beside, recorder, cheaper
+            )
         if race is not None and race.won:
             # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
             code, first_roster = cp_model.UNKNOWN, race.roster()
