@@ -225,6 +225,24 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         unavailability.append(
             {"clinician": "C0", "start": "2026-12-07T12:00", "end": "2026-12-08T10:00"}
         )
+    credentials = []
+    if draw(st.booleans()):
+        # a dated credential of the last clinician: a site's privileges or an appointment
+        credentials.append(
+            {
+                "clinician": f"C{n_c - 1}",
+                "credential": draw(st.sampled_from([*MICRO_SITES, "hku_appointment"])),
+                **draw(
+                    st.sampled_from(
+                        [
+                            {"valid_to": "2026-12-08T13:00"},
+                            {"valid_from": "2026-12-09"},
+                            {"valid_from": "2026-12-08", "valid_to": "2026-12-11"},
+                        ]
+                    )
+                ),
+            }
+        )
     requests = []
     for _ in range(draw(st.integers(0, 2))):
         r: dict[str, Any] = {
@@ -344,6 +362,7 @@ def micro_instances(draw: st.DrawFn, max_pairs: int = 9) -> Instance:
         unavailability=unavailability,
         requests=requests,
         allocations=allocations,
+        credentials=credentials,
     )
     return inst
 

@@ -14,8 +14,8 @@ from roster.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {
     # sample folder: its proven optimal objective
-    "hksh-affiliation-week": 32,
-    "dual-track-cohort": 78,
+    "hksh-affiliation-week": 54,
+    "dual-track-cohort": 75,
 }
 
 

@@ -264,7 +264,10 @@ def test_scenario_file_and_compare(tmp_path: Path) -> None:
     assert table["rows"]["requests_met"] == ["3/3", "1/1"]
     assert table["differences"]["only_in_base"] == [["A", "S1"], ["A", "S2"]]
     assert len(table["differences"]["only_in_without-a"]) == 2
-    assert (tmp_path / "sweep" / "comparison.md").read_text().startswith("| metric | without-a |")
+    # the one run: all covered, no evenings or series, B's want met, no allocation targets
+    lines = (tmp_path / "sweep" / "comparison.md").read_text().splitlines()
+    assert lines[0].startswith("| run | status | objective | cover shortfall |")
+    assert lines[2] == "| without-a | OPTIMAL | 0 | 0 | 0 | 0 | 1 | 100.0 | yes |  |"
 
 
 def test_scenario_with_a_bad_row_names_it(tmp_path: Path) -> None:

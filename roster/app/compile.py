@@ -9,7 +9,7 @@ import bisect
 import datetime as dt
 
 from roster.domain.rules import Rules as DomainRules
-from roster.domain.tables import Instance, Session
+from roster.domain.tables import APPOINTMENT_CREDENTIALS, Instance, Session
 from solver.model import params as plain
 from solver.model.problem import (
     AllocationData,
@@ -25,9 +25,7 @@ def plain_rules(rules: DomainRules) -> plain.Rules:
     """The validated rules as the engine's plain records, kind by kind."""
     active: dict[str, plain.RuleParams] = {}
     for kind, params in rules.active().items():
-        data = params.model_dump()
-        data.setdefault("hard", False)  # a rule that is always soft
-        data.setdefault("weight", 0)  # a rule that is always hard
+        data = params.model_dump() | {"hard": params.hard, "weight": params.weight}
         if "pairs" in data:
             data["pairs"] = tuple(
                 plain.Succession(plain.SessionKind(**p["first"]), plain.SessionKind(**p["then"]))
@@ -124,8 +122,14 @@ def build_problem(instance: Instance) -> ProblemData:
     for si, s in enumerate(instance.sessions):
         at_site.setdefault(s.site, []).append(si)
     for ci, c in enumerate(instance.clinicians):
-        specialties = set(c.specialties)
-        privileges = set(c.privileges)
+        # dated credentials: each name's windows; a site or specialty with rows is held
+        windows = {
+            name: [(r.valid_from or dt.datetime.min, r.valid_to or dt.datetime.max) for r in rows]
+            for name, rows in instance.credentials_of.get(c.id, {}).items()
+        }
+        specialties = set(c.specialties) | set(windows)
+        privileges = set(c.privileges) | (set(windows) & set(at_site))
+        appointments = [name for name in windows if name in APPOINTMENT_CREDENTIALS]
         starts, ends = absences.get(c.id, ([], []))
         # only sessions at sites where the clinician holds privileges can be eligible
         candidates = sorted(si for site in privileges for si in at_site.get(site, ()))
@@ -135,6 +139,14 @@ def build_problem(instance: Instance) -> ProblemData:
                 c.role, specialties, privileges, c.teacher, s, needs_roles[s.id], rules
             ):
                 continue
+            if windows:
+                names = [*appointments, s.site, *([s.specialty] if s.specialty else [])]
+                lo, hi = spans[si]
+                if any(
+                    name in windows and not any(a <= lo and hi <= b for a, b in windows[name])
+                    for name in names
+                ):
+                    continue  # outside every window of a credential the session needs
             eligible.append((ci, si))
             # the last absence starting before the session ends is the only one that can overlap
             k = bisect.bisect_left(starts, spans[si][1]) - 1
@@ -142,18 +154,25 @@ def build_problem(instance: Instance) -> ProblemData:
                 unavailable.add((ci, si))
 
     clin_index = {c.id: i for i, c in enumerate(instance.clinicians)}
-    allocations = tuple(
-        AllocationData(
-            clin_index[a.clinician],
-            activity_index[a.activity],
-            a.period == "week",
-            a.unit == "share",
-            a.target,
-            a.min,
-            a.max,
+    allocations = []
+    for row in instance.allocations:
+        # each period's minimum and target, prorated by absence (the checker reads the same)
+        dues = instance.dues[(row.clinician, row.activity, row.period)]
+        mins = tuple(d.min for d in dues)
+        targets = tuple(d.target for d in dues)
+        allocations.append(
+            AllocationData(
+                clin_index[row.clinician],
+                activity_index[row.activity],
+                row.period == "week",
+                row.unit == "share",
+                row.target,
+                row.min,
+                row.max,
+                mins=() if all(m == row.min for m in mins) else mins,
+                targets=() if all(t == row.target for t in targets) else targets,
+            )
         )
-        for a in instance.allocations
-    )
     requests = []
     by_id = {s.id: si for si, s in enumerate(instance.sessions)}
     by_date: dict[dt.date, list[int]] = {}
@@ -181,7 +200,7 @@ def build_problem(instance: Instance) -> ProblemData:
         travel=tuple(tuple(row) for row in travel),
         eligible=tuple(eligible),
         unavailable=frozenset(unavailable),
-        allocations=allocations,
+        allocations=tuple(allocations),
         requests=tuple(requests),
         rules=plain_rules(rules),
     )

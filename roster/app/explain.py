@@ -76,13 +76,14 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
             if a.min is None or a.unit != "sessions":
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
-            for w in weeks:
+            dues = inst.dues[(a.clinician, a.activity, a.period)]  # prorated by absence
+            for w, due in zip(weeks, dues, strict=True):
                 n = sum(
                     1
                     for s in open_to[a.clinician]
                     if s.activity == a.activity and (w is None or inst.week(s.date) == w)
                 )
-                if n < a.min:
+                if due.min is not None and n < due.min:
                     when = (
                         "over the horizon"
                         if w is None
@@ -90,7 +91,7 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                         f"{inst.rules.horizon.start + dt.timedelta(days=7 * w):%a %-d %b}"
                     )
                     out.append(
-                        f"{inst.clinician_by_id[a.clinician].name} must do at least {a.min} "
+                        f"{inst.clinician_by_id[a.clinician].name} must do at least {due.min} "
                         f"{a.activity} "
                         f"sessions {when}, but only {n} are open to them"
                     )
@@ -168,8 +169,14 @@ def describe(inst: Instance, problem: ProblemData, group: Group) -> str:
             parts = []
             for a in rows:
                 unit = "%" if a.unit == "share" else " sessions"
-                rng = " to ".join(f"{v}{unit}" for v in (a.min, a.max) if v is not None)
-                word = "at least" if a.max is None else "at most" if a.min is None else "from"
+                low = a.min
+                if a.period == "week" and group.week >= 0:
+                    # the week's minimum, prorated by absence
+                    low = inst.dues[(a.clinician, a.activity, a.period)][group.week].min
+                elif a.period == "horizon":
+                    low = inst.dues[(a.clinician, a.activity, a.period)][0].min
+                rng = " to ".join(f"{v}{unit}" for v in (low, a.max) if v is not None)
+                word = "at least" if a.max is None else "at most" if low is None else "from"
                 parts.append(f"{a.activity} {word} {rng} per {a.period}")
             return f"{c.name}'s time allocation: {'; '.join(parts)}{week}"
         return f"{group.kind} for {c.name}{week}"

@@ -50,6 +50,18 @@ def solve_instance(
     return Outcome(result, (), report, compile_seconds + result.build_seconds)
 
 
+def engine_settings(params: SolveParams) -> dict[str, Any]:
+    """The engine's settings as a summary records them."""
+    return {
+        "time_limit": params.time_limit,
+        "workers": params.workers,
+        "seed": params.seed,
+        "deterministic": params.deterministic,
+        "first_pass": params.first_pass,
+        "columns": params.columns,
+    }
+
+
 def summary(
     outcome: Outcome, params: SolveParams, input_hash: str, instance: Instance
 ) -> dict[str, Any]:
@@ -62,14 +74,7 @@ def summary(
         "gap": r.gap,
         "wall_seconds": round(r.wall_seconds, 3),
         "build_seconds": round(outcome.build_seconds, 3),
-        "settings": {
-            "time_limit": params.time_limit,
-            "workers": params.workers,
-            "seed": params.seed,
-            "deterministic": params.deterministic,
-            "first_pass": params.first_pass,
-            "columns": params.columns,
-        },
+        "settings": engine_settings(params),
         "input_hash": input_hash,
         "objective_by_rule": r.objective_by_rule,
         "assignments": len(r.assignments),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from roster.cli import bench, core, outputs, workflows
+from roster.cli import bench, core, daily, outputs, sweep, workflows
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,5 +18,12 @@ def main() -> None:
     """
 
 
-for _command in [*core.COMMANDS, *outputs.COMMANDS, *workflows.COMMANDS, *bench.COMMANDS]:
+for _command in [
+    *core.COMMANDS,
+    *outputs.COMMANDS,
+    *workflows.COMMANDS,
+    *sweep.COMMANDS,
+    *daily.COMMANDS,
+    *bench.COMMANDS,
+]:
     main.add_command(_command)

@@ -3,31 +3,19 @@ them."""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import functools
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import click
 
 from roster.app.bench import COLUMNS, solve_one
+from roster.app.runners import TaskFailed
 from roster.cli.common import engine_options
+from roster.cli.sweep import make_runner, ray_option
 from roster.domain.io import write_outputs
 from roster.outputs.tables import markdown_table
 from solver.engine.params import SolveParams
-
-
-def _stdout_to_stderr() -> None:
-    """In the child: CP-SAT's log (--log) goes to our stderr, leaving stdout to the table."""
-    os.dup2(2, 1)
-
-
-def _solve_apart(path: str, engine: SolveParams) -> dict[str, Any]:
-    """One instance in a fresh process of its own, so that its peak memory is its own."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=_stdout_to_stderr) as pool:
-        return pool.submit(solve_one, path, engine).result()
 
 
 @click.group()
@@ -40,29 +28,39 @@ def bench() -> None:
 @click.option(
     "--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder for results."
 )
+@ray_option
 @engine_options
-def curtois(files: tuple[str, ...], out_dir: str, engine: SolveParams) -> None:
+def curtois(
+    files: tuple[str, ...], out_dir: str, ray_address: str | None, engine: SolveParams
+) -> None:
     """Solve Curtois and Qu shift scheduling instances and score them with the benchmark's rules.
 
     Writes <Instance>.csv (employee,day,shift) per instance and results.csv / results.md; the
-    engine's settings are the same for every instance.
+    engine's settings are the same for every instance. Each instance is solved in a process of
+    its own, one at a time, or with --ray as Ray tasks of --workers CPUs each, as many at once as
+    the cluster holds (results come back here; the machines need no shared disk).
 
     \b
-    Example:
+    Examples:
       roster bench curtois data/benchmarks/curtois/Instance1.txt --time-limit 60 --out out/bench
+      roster bench curtois data/benchmarks/curtois/Instance*.txt --out out/bench --ray=HEAD:6379
     """
-    rows = []
-    for path in files:
-        try:
-            row = _solve_apart(path, engine)
-        except Exception as err:  # the child's own error, reported with the file it was on
-            click.echo(f"error: {path}: {err}", err=True)
-            sys.exit(1)
-        solution = row.pop("solution")
-        csv_text = "employee,day,shift\n" + "".join(f"{e},{d},{s}\n" for e, d, s in solution)
-        write_outputs(out_dir, {f"{row['instance']}.csv": csv_text.encode()})
-        rows.append(row)
-        click.echo(" | ".join(str(row[c]) for c in COLUMNS), err=True)
+    runner = make_runner(ray_address, jobs=1, fresh_process=True)
+    found: dict[int, dict[str, Any]] = {}
+    results = runner.run(functools.partial(solve_one, engine=engine), files, engine.workers)
+    try:
+        for i, row in results:
+            if isinstance(row, TaskFailed):  # the child's own error, with the file it was on
+                click.echo(f"error: {files[i]}: {row.message}", err=True)
+                sys.exit(1)
+            solution = row.pop("solution")
+            csv_text = "employee,day,shift\n" + "".join(f"{e},{d},{s}\n" for e, d, s in solution)
+            write_outputs(out_dir, {f"{row['instance']}.csv": csv_text.encode()})
+            found[i] = row
+            click.echo(" | ".join(str(row[c]) for c in COLUMNS), err=True)
+    finally:
+        results.close()
+    rows = [found[i] for i in sorted(found)]
     csv_out = (
         ",".join(COLUMNS)
         + "\n"

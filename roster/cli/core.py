@@ -29,11 +29,18 @@ from solver.engine.params import SolveParams
 def validate(instance: str) -> None:
     """Check an instance and report every problem at once (exit 2 if any).
 
+    Warns (exit 0) about clinicians whose credentials' dates keep them from some session inside
+    the horizon, and about credentials that lapse soon after it (eligibility.warn_days).
+
     \b
     Example:
       roster validate data/samples/dual-track-cohort
     """
+    from roster.domain.credentials import credential_warnings
+
     inst = load(instance, writes=False)
+    for line in credential_warnings(inst):
+        click.echo(f"warning: {line}", err=True)
     click.echo(
         f"{instance}: valid ({len(inst.clinicians)} clinicians, {len(inst.sessions)} sessions, "
         f"{inst.rules.horizon.start} to {inst.rules.horizon.end}, rules: "

@@ -7,6 +7,7 @@ summary.json), never the solver, and writes its files all at once or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -115,21 +116,53 @@ def export_ics(out_dir: str, to: str | None, stamp: dt.datetime | None) -> None:
 
 
 @click.command(name="report")
-@click.argument("out_dir", metavar="OUT_DIR", type=click.Path())
+@click.argument("out_dir", metavar="OUT_DIR", type=click.Path(), required=False)
 @click.option(
     "--to", "to", type=click.Path(dir_okay=False), help="Page to write [OUT_DIR/report.html]."
 )
-def report(out_dir: str, to: str | None) -> None:
-    """Write one self-contained HTML page about a solved roster (opens offline in any browser).
+@click.option(
+    "--sweep",
+    "sweep_dir",
+    type=click.Path(file_okay=False),
+    help="Instead of one roster: the folder of a `roster sweep` [page: DIR/sweep.html].",
+)
+@click.option(
+    "--x",
+    "x",
+    default="cover_shortfall",
+    show_default=True,
+    help="With --sweep: the figure across (a key figure of comparison.json, or objective).",
+)
+@click.option(
+    "--y",
+    "y",
+    default="fairness_spread",
+    show_default=True,
+    help="With --sweep: the figure up.",
+)
+def report(out_dir: str | None, to: str | None, sweep_dir: str | None, x: str, y: str) -> None:
+    """Write one self-contained HTML page about a solved roster, or about a sweep (opens offline
+    in any browser).
 
     The page holds the solve status and gap, the objective by rule, a heatmap of cover shortfall
     by date and time, each clinician's sessions by activity against targets, and the roster as a
     calendar per site and per clinician. OUT_DIR is a folder written by `roster solve --out`.
 
+    With --sweep DIR (a folder written by `roster sweep --out`), the page plots two key figures
+    of every run against each other, the Pareto set highlighted and each point named by its
+    settings, above the table of all runs.
+
     \b
-    Example:
+    Examples:
       roster report out/week && xdg-open out/week/report.html
+      roster report --sweep out/sweep --x cover_shortfall --y continuity_breaks
     """
+    if (out_dir is None) == (sweep_dir is None):
+        raise click.UsageError("give either OUT_DIR (a solved roster) or --sweep DIR, not both")
+    if sweep_dir is not None:
+        _sweep_report(sweep_dir, to, x, y)
+        return
+    assert out_dir is not None
     from roster.outputs.html import report_html
 
     solved = _load(out_dir)
@@ -137,6 +170,37 @@ def report(out_dir: str, to: str | None) -> None:
     page = report_html(solved.instance, solved.pairs, solved.summary).encode("utf-8")
     write_outputs(folder, {name: page})
     click.echo(f"Wrote {folder / name} ({len(page) / 1e6:.1f} MB, no network needed to view it)")
+
+
+def _sweep_report(sweep_dir: str, to: str | None, x: str, y: str) -> None:
+    from roster.outputs.sweep_html import figure_labels, sweep_html
+
+    path = Path(sweep_dir) / "comparison.json"
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(table, dict) or not isinstance(table.get("runs"), list):
+            raise ValueError("expected the object `roster sweep` writes, with a list of runs")
+        labels = figure_labels(table)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        _fail(
+            FolderError(
+                [f"{path}: not a sweep's comparison ({err})"],
+                f"run `roster sweep ... --out {sweep_dir}` to write it",
+            )
+        )
+    for option, key in (("--x", x), ("--y", y)):
+        if key not in labels:
+            raise click.BadParameter(
+                f"unknown figure '{key}' (known: {', '.join(labels)})", param_hint=option
+            )
+    folder, name = _target(to, Path(sweep_dir) / "sweep.html")
+    page = sweep_html(table, x, y, f"Sweep {Path(sweep_dir).resolve().name}").encode("utf-8")
+    write_outputs(folder, {name: page})
+    solved = sum(1 for r in table["runs"] if r.get("figures") is not None)
+    click.echo(
+        f"Wrote {folder / name} ({len(table['runs'])} runs, {solved} plotted; "
+        "no network needed to view it)"
+    )
 
 
 COMMANDS: list[click.Command] = [export, report]

@@ -1,15 +1,12 @@
-"""Analyst and office workflows: compare solved rosters, sweep scenarios, repair a published
-roster."""
+"""Analyst and office workflows: compare solved rosters, repair a published roster, explain
+infeasibility (sweeps are in roster.cli.sweep)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
@@ -24,7 +21,6 @@ from roster.cli.common import (
 from roster.domain.io import (
     InputError,
     instance_hash,
-    json_bytes,
     load_instance,
     read_roster,
     table_bytes,
@@ -66,74 +62,6 @@ def compare(folders: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"{key.replace('_', ' ')}: {len(pairs)} assignments")
         for c, s in pairs:
             click.echo(f"  {c} on {s}")
-
-
-def _solve_scenario(path: str, out_root: str, params: SolveParams) -> dict[str, Any]:
-    from roster.app.solving import solve_instance, summary
-    from roster.domain.scenario import load_scenario
-    from roster.outputs.files import output_files
-
-    try:
-        name, inst = load_scenario(path)
-    except InputError as err:
-        return {"scenario": path, "error": "\n".join(str(i) for i in err.issues)}
-    outcome = solve_instance(inst, params)
-    if not outcome.result.status.has_solution:
-        return {"scenario": path, "name": name, "status": outcome.result.status.value}
-    data = summary(outcome, params, instance_hash(path), inst)
-    data["settings"]["scenario"] = Path(path).name
-    write_outputs(Path(out_root) / name, output_files(inst, outcome, data))
-    return {"scenario": path, "name": name, "status": outcome.result.status.value}
-
-
-@click.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False),
-    help="Folder for all outputs.",
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Scenarios solved at once, in separate processes [the CPUs over --workers].",
-)
-@engine_options
-def sweep(scenarios: tuple[str, ...], out_dir: str, jobs: int | None, engine: SolveParams) -> None:
-    """Solve several scenario files in parallel and write one comparison table.
-
-    Each scenario's outputs go to OUT/<name>/; the comparison to OUT/comparison.md and .json.
-
-    \b
-    Example:
-      roster sweep scenarios/*.yaml --out out/sweep --time-limit 30 --workers 1 --jobs 2
-    """
-    from roster.app.compare import comparison, markdown
-
-    jobs = jobs or max(1, (os.cpu_count() or 1) // engine.workers)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_solve_scenario, s, out_dir, engine) for s in scenarios]
-        results = [f.result() for f in futures]
-    failed = [r for r in results if "error" in r or r.get("status") not in ("OPTIMAL", "FEASIBLE")]
-    for r in failed:
-        click.echo(
-            f"error: {r['scenario']}: {r.get('error') or 'no roster: ' + str(r.get('status'))}",
-            err=True,
-        )
-    solved = [load_solved(Path(out_dir) / r["name"]) for r in results if r not in failed]
-    if solved:
-        table = comparison(solved)
-        write_outputs(
-            out_dir,
-            {
-                "comparison.md": markdown(table).encode("utf-8"),
-                "comparison.json": json_bytes(table),
-            },
-        )
-        click.echo(markdown(table), nl=False)
-    sys.exit(2 if failed else 0)
 
 
 @click.command()
@@ -366,4 +294,4 @@ def explain(
     sys.exit(EXIT_INFEASIBLE)
 
 
-COMMANDS: list[click.Command] = [compare, sweep, repair, explain]
+COMMANDS: list[click.Command] = [compare, repair, explain]

@@ -13,12 +13,13 @@ sentence per item whose units are above 0 and penalty 0; when soft, no sentences
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from roster.domain.credentials import holds_site, holds_specialty, lapses
+from roster.domain.prorate import Due
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -173,7 +174,7 @@ def _ceil_div(a: int, b: int) -> int:
 def _score(params: Any, items: Iterable[Item]) -> RuleResult:
     """Hard: one sentence per item. Soft: weight times the units of all items."""
     found = list(items)
-    if getattr(params, "hard", False):
+    if params.hard:
         return [text for _, text in found], 0
     return [], params.weight * sum(units for units, _ in found)
 
@@ -183,24 +184,23 @@ def _score(params: Any, items: Iterable[Item]) -> RuleResult:
 
 def _ineligible_because(
     instance: Instance, c: Clinician, s: Session, teacher_rule: bool
-) -> list[str]:
-    """Why c may not take s; empty when c is eligible for s."""
-    reasons = []
+) -> Iterator[str]:
+    """Why c may not take s, one reason at a time; none when c is eligible for s (fairness asks
+    only whether there is a first reason)."""
     roles = [n.role for n in instance.needs_by_session.get(s.id, ())]
     if c.role not in roles:
-        reasons.append(
-            f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
-        )
-    if s.specialty is not None and s.specialty not in c.specialties:
-        reasons.append(
+        yield f"{s.id} has no need for role {c.role} (it needs {', '.join(roles) or 'none'})"
+    if s.specialty is not None and not holds_specialty(instance, c, s.specialty):
+        yield (
             f"{s.id} needs specialty {s.specialty}, which {c.id} does not have "
             f"({', '.join(c.specialties)})"
         )
-    if s.site not in c.privileges:
-        reasons.append(f"{c.id} has no privileges at {s.site}")
+    if not holds_site(instance, c, s.site):
+        yield f"{c.id} has no privileges at {s.site}"
     if teacher_rule and s.activity == "teaching" and not c.teacher:
-        reasons.append(f"{s.id} is a teaching session and {c.id} is not a teacher")
-    return reasons
+        yield f"{s.id} is a teaching session and {c.id} is not a teacher"
+    # the dates of the credentials the session needs: an assignment outside them is ineligible
+    yield from lapses(instance, c, s)
 
 
 def _clashing_leave(view: RosterView, c: Clinician, s: Session) -> list[Unavailability]:
@@ -217,7 +217,7 @@ def check_eligibility(
     """Each assignment (c, s) is eligible: role needed, specialty, site privilege, teacher."""
     items = []
     for c, s in view.assignments():
-        reasons = _ineligible_because(instance, c, s, params.teaching_needs_teacher)
+        reasons = list(_ineligible_because(instance, c, s, params.teaching_needs_teacher))
         if reasons:
             items.append(
                 (
@@ -259,28 +259,37 @@ def check_no_overlap(instance: Instance, view: RosterView, params: NoOverlapPara
     def minutes(m: int) -> dt.timedelta:
         return dt.timedelta(minutes=m)
 
+    # no gap is longer than this: once b starts this long after a ends, so does every later one
+    longest = minutes(max([params.min_gap_minutes, *instance.travel_minutes.values()]))
     items = []
     for c in instance.clinicians:
-        for a, b in itertools.combinations(view.sessions_of(c.id), 2):
-            if (
-                a.end_at + minutes(gap(a, b)) <= b.start_at
-                or b.end_at + minutes(gap(b, a)) <= a.start_at
-            ):
-                continue
-            # a starts no later than b (sessions_of is sorted), so either they overlap in time,
-            # or a ends before b starts and the gap from a to b is too short
-            if a.end_at > b.start_at:
-                why = "which overlap in time"
-            else:
-                left = int((b.start_at - a.end_at).total_seconds() // 60)
-                kind = (
-                    f"at least {gap(a, b)} minutes between sessions at {a.site}"
-                    if a.site == b.site
-                    else f"{gap(a, b)} minutes to get from {a.site} to {b.site}"
-                )
-                why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
-            items.append((1, f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"))
+        mine = view.sessions_of(c.id)
+        for i, a in enumerate(mine):
+            for b in mine[i + 1 :]:
+                if a.end_at + longest <= b.start_at:
+                    break  # b and all after it start late enough (they are in order of start)
+                if not (
+                    a.end_at + minutes(gap(a, b)) <= b.start_at
+                    or b.end_at + minutes(gap(b, a)) <= a.start_at
+                ):
+                    items.append((1, _clash(c, a, b, gap(a, b))))
     return _score(params, items)
+
+
+def _clash(c: Clinician, a: Session, b: Session, gap: int) -> str:
+    """The no_overlap sentence for a, b (a starts no later than b) that are not compatible."""
+    # either they overlap in time, or a ends before b starts and the gap from a to b is too short
+    if a.end_at > b.start_at:
+        why = "which overlap in time"
+    else:
+        left = int((b.start_at - a.end_at).total_seconds() // 60)
+        kind = (
+            f"at least {gap} minutes between sessions at {a.site}"
+            if a.site == b.site
+            else f"{gap} minutes to get from {a.site} to {b.site}"
+        )
+        why = f"which leave {_count(left, 'minute')} between them, but {kind} are needed"
+    return f"{_who(c)} is assigned to {_what(a)} and {_what(b)}, {why}"
 
 
 # --- cover -----------------------------------------------------------------------------------
@@ -430,13 +439,15 @@ def check_rest_after_evening(
 
 def _allocation_periods(
     instance: Instance, view: RosterView
-) -> Iterator[tuple[Allocation, str, int, int]]:
-    """Each allocation row in each of its periods: (row, period label, n, N).
+) -> Iterator[tuple[Allocation, Due, str, int, int]]:
+    """Each allocation row in each of its periods: (row, due, period label, n, N).
 
-    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there.
+    n counts c's assigned sessions of the row's activity in the period, N all of c's sessions there;
+    the due holds the period's minimum and target, prorated by absence (``Instance.dues``).
     """
     horizon = instance.rules.horizon
     for a in instance.allocations:
+        dues = instance.dues[(a.clinician, a.activity, a.period)]
         mine = view.sessions_of(a.clinician)
         periods: list[tuple[str, list[Session]]]
         if a.period == "horizon":
@@ -448,9 +459,9 @@ def _allocation_periods(
                 (_week_label(instance, w), [s for s in mine if instance.week(s.date) == w])
                 for w in range(instance.n_weeks)
             ]
-        for label, inside in periods:
+        for due, (label, inside) in zip(dues, periods, strict=True):
             n = sum(1 for s in inside if s.activity == a.activity)
-            yield a, label, n, len(inside)
+            yield a, due, label, n, len(inside)
 
 
 def check_allocation_bounds(
@@ -458,21 +469,22 @@ def check_allocation_bounds(
 ) -> RuleResult:
     """Per allocation row with a min or max, per period: below + above.
 
-    sessions: below = max(0, min - n), above = max(0, n - max);
+    sessions: below = max(0, min - n), above = max(0, n - max), min prorated by absence;
     share: below = ceil(max(0, min*N - 100n) / 100), above = ceil(max(0, 100n - max*N) / 100).
     """
     items = []
-    for a, label, n, total in _allocation_periods(instance, view):
+    for a, due, label, n, total in _allocation_periods(instance, view):
         if a.min is None and a.max is None:
             continue
         c = instance.clinician_by_id[a.clinician]
         if a.unit == "sessions":
-            below = max(0, a.min - n) if a.min is not None else 0
+            below = max(0, due.min - n) if due.min is not None else 0
             above = max(0, n - a.max) if a.max is not None else 0
             has = f"{_who(c)} has {_count(n, a.activity + ' session')} in {label}"
             bounds = []
             if below:
-                bounds.append(f"below the minimum of {a.min}")
+                prorated = f" ({a.min} prorated: available {due.share})" if due.min != a.min else ""
+                bounds.append(f"below the minimum of {due.min}{prorated}")
             if above:
                 bounds.append(f"above the maximum of {a.max}")
         else:
@@ -495,14 +507,15 @@ def check_allocation_target(
 ) -> RuleResult:
     """Per allocation row with a target, per period: the deviation.
 
-    sessions: |n - target|; share: ceil(|100n - target*N| / 100).
+    sessions: |n - target|, target prorated by absence; share: ceil(|100n - target*N| / 100).
     """
     units = 0
-    for a, _, n, total in _allocation_periods(instance, view):
+    for a, due, _, n, total in _allocation_periods(instance, view):
         if a.target is None:
             continue
         if a.unit == "sessions":
-            units += abs(n - a.target)
+            assert due.target is not None
+            units += abs(n - due.target)
         else:
             units += _ceil_div(abs(100 * n - a.target * total), 100)
     return [], params.weight * units
@@ -541,7 +554,7 @@ def check_fairness(instance: Instance, view: RosterView, params: FairnessParams)
                 for c in instance.clinicians
                 if c.role == role
                 and any(
-                    not _ineligible_because(instance, c, s, teacher_rule)
+                    next(_ineligible_because(instance, c, s, teacher_rule), None) is None
                     and not _clashing_leave(view, c, s)
                     for s in kind_sessions
                 )
@@ -827,6 +840,6 @@ def check_roster(instance: Instance, assignments: Iterable[tuple[str, str]]) -> 
     for kind, params in instance.rules.rules.active().items():
         found, penalty = CHECKERS[kind](instance, view, params)
         violations.extend(found)
-        if not getattr(params, "hard", False):
+        if not params.hard:
             by_rule[kind] = penalty
     return CheckReport(hard_violations=tuple(violations), objective_by_rule=by_rule)

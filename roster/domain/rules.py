@@ -9,7 +9,7 @@ and its label in the objective breakdown. The exact meaning of each rule is writ
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -17,18 +17,24 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 class _Params(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # Every rule says whether it is hard and what a unit of violation costs: a field where the
+    # rules file may set it, fixed by the rule's class where it may not.
+    hard: ClassVar[bool]
+    weight: ClassVar[int]
+
 
 class _SoftParams(_Params):
-    weight: int = Field(
+    hard: ClassVar[bool] = False
+    weight: int = Field(  # type: ignore[misc]
         1, ge=0, description="Penalty per unit of violation, added to the objective."
     )
 
 
 class _HardOrSoftParams(_Params):
-    hard: bool = Field(
+    hard: bool = Field(  # type: ignore[misc]
         True, description="True: never broken. False: broken at a cost of `weight` per unit."
     )
-    weight: int = Field(
+    weight: int = Field(  # type: ignore[misc]
         1000, ge=0, description="Penalty per unit of violation when `hard` is false."
     )
 
@@ -37,27 +43,37 @@ class _HardOrSoftParams(_Params):
 
 
 class EligibilityParams(_Params):
-    """Who may take a session: role, specialty, site privileges, teacher qualification."""
+    """Who may take a session: role, specialty, site privileges, teacher qualification, and the
+    dates of the clinician's credentials."""
 
-    hard: Literal[True] = Field(
+    hard: Literal[True] = Field(  # type: ignore[misc]
         True, description="Always hard: an ineligible assignment is impossible."
     )
+    weight: ClassVar[int] = 0
     teaching_needs_teacher: bool = Field(
         True,
         description="Sessions whose activity is 'teaching' need a clinician with teacher=true.",
+    )
+    warn_days: int = Field(
+        30,
+        ge=0,
+        description="roster validate warns about credentials that lapse within this many days "
+        "after the horizon ends.",
     )
 
 
 class AvailabilityParams(_Params):
     """No session that overlaps one of the clinician's unavailability periods."""
 
-    hard: Literal[True] = Field(True, description="Always hard.")
+    hard: Literal[True] = Field(True, description="Always hard.")  # type: ignore[misc]
+    weight: ClassVar[int] = 0
 
 
 class NoOverlapParams(_Params):
     """One place at a time: two sessions of one clinician may not overlap, counting travel."""
 
-    hard: Literal[True] = Field(True, description="Always hard.")
+    hard: Literal[True] = Field(True, description="Always hard.")  # type: ignore[misc]
+    weight: ClassVar[int] = 0
     travel: bool = Field(True, description="Add the travel minutes between different sites.")
     min_gap_minutes: int = Field(
         0, ge=0, description="Minimum minutes between two sessions at the same site."
@@ -99,6 +115,12 @@ class RestAfterEveningParams(_HardOrSoftParams):
 
 class AllocationBoundsParams(_HardOrSoftParams):
     """Each allocation row's min and max (sessions, or share of the clinician's sessions)."""
+
+    prorate: bool = Field(
+        True,
+        description="Scale a minimum in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
 
 
 class TeachingRatioParams(_HardOrSoftParams):
@@ -197,6 +219,12 @@ class CoverPreferredParams(_SoftParams):
 
 class AllocationTargetParams(_SoftParams):
     """Distance from each allocation row's target, in sessions (shares rounded up)."""
+
+    prorate: bool = Field(
+        True,
+        description="Scale a target in sessions by the share of the period's working time the "
+        "clinician can work, rounded down.",
+    )
 
 
 class RequestsParams(_SoftParams):

@@ -17,6 +17,7 @@ A change file for ``roster repair`` has the same ``set``, ``add`` and ``remove``
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +26,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from roster.domain.io import InputError, InputIssue, apply_overrides, load_instance, parse_rules
+from roster.domain.io import (
+    InputError,
+    InputIssue,
+    apply_overrides,
+    instance_hash,
+    load_instance,
+    parse_rules,
+)
 from roster.domain.tables import ROW_MODELS, TABLES, Instance, InstanceProblems
 
 CHANGE_KEYS = ("set", "add", "remove")
@@ -67,9 +75,36 @@ def load_scenario(path: str | os.PathLike[str]) -> tuple[str, Instance]:
                 for k in unknown
             ]
         )
-    base = (p.parent / str(data["base"])).resolve()
-    instance = load_instance(base)
+    instance = load_instance(_base(p, data))
     return str(data.get("name") or p.stem), apply_changes(instance, data, p.name)
+
+
+def _base(path: Path, data: Mapping[str, Any]) -> Path:
+    return (path.parent / str(data["base"])).resolve()
+
+
+def scenario_name(path: str | os.PathLike[str]) -> str:
+    """The scenario's ``name:``, or its file's stem (also when the file cannot be read)."""
+    p = Path(path)
+    try:
+        data = read_yaml(p)
+    except InputError:
+        return p.stem
+    return str(data.get("name") or p.stem) if isinstance(data, dict) else p.stem
+
+
+def scenario_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 over the scenario file and its base instance's files."""
+    p = Path(path)
+    digest = hashlib.sha256()
+    try:
+        digest.update(instance_hash(p).encode())
+        data = read_yaml(p)
+        if isinstance(data, dict) and "base" in data and _base(p, data).exists():
+            digest.update(instance_hash(_base(p, data)).encode())
+    except (InputError, OSError):
+        pass  # an unreadable scenario fails when it is loaded, with its own message
+    return digest.hexdigest()
 
 
 def load_changes(path: str | os.PathLike[str], instance: Instance) -> Instance:
@@ -109,7 +144,7 @@ def apply_changes(instance: Instance, data: Mapping[str, Any], label: str) -> In
     removed = _remove(data.get("remove") or {}, instance, label, issues)
     tables["clinicians"] = [c for c in tables["clinicians"] if c.id not in removed["clinicians"]]
     tables["sessions"] = [s for s in tables["sessions"] if s.id not in removed["sessions"]]
-    for table in ("allocations", "unavailability", "requests"):
+    for table in ("allocations", "unavailability", "requests", "credentials"):
         tables[table] = [r for r in tables[table] if r.clinician not in removed["clinicians"]]
     tables["needs"] = [n for n in tables["needs"] if n.session not in removed["sessions"]]
     tables["requests"] = [r for r in tables["requests"] if r.session not in removed["sessions"]]

@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import holidays as holiday_calendars
 from pydantic import (
@@ -25,6 +25,9 @@ from pydantic import (
 )
 
 from roster.domain.rules import RuleSet
+
+if TYPE_CHECKING:
+    from roster.domain.prorate import Due
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;,\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -286,6 +289,69 @@ class Unavailability(Row):
         return self
 
 
+APPOINTMENT_CREDENTIALS: tuple[str, ...] = (
+    "practising_certificate",
+    "hku_appointment",
+    "cuhk_appointment",
+    "ha_appointment",
+    "hksh_appointment",
+    "dual_track_post",
+)
+"""Credentials that bound every session of their holder: outside their windows the clinician may
+not be rostered at all."""
+
+
+class Credential(Row):
+    clinician: Id = Field(description="Clinician id.")
+    credential: Id = Field(
+        description="A site id (privileges there), a specialty (registration in it), or one of "
+        + ", ".join(APPOINTMENT_CREDENTIALS)
+        + " (bounds every session)."
+    )
+    valid_from: dt.datetime | None = Field(
+        None, description="Valid from (a date means from 00:00 that day); blank: no start."
+    )
+    valid_to: dt.datetime | None = Field(
+        None, description="Valid to (a date means to the end of that day); blank: no end."
+    )
+    note: str = Field("", description="Certificate number, post, ... (informative).")
+
+    @field_validator("valid_from", mode="before")
+    @classmethod
+    def _from(cls, v: Any) -> Any:
+        return _parse_moment(v, end=False)
+
+    @field_validator("valid_to", mode="before")
+    @classmethod
+    def _to(cls, v: Any) -> Any:
+        return _parse_moment(v, end=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Credential:
+        if (
+            self.valid_from is not None
+            and self.valid_to is not None
+            and self.valid_to <= self.valid_from
+        ):
+            end = self.valid_to
+            # a date alone means the end of that day: show it as written
+            shown = (
+                f"{end.date() - dt.timedelta(days=1)}"
+                if end.time() == dt.time()
+                else f"{end:%Y-%m-%d %H:%M}"
+            )
+            raise ValueError(
+                f"valid_to {shown} is not after valid_from {self.valid_from:%Y-%m-%d %H:%M}"
+            )
+        return self
+
+    def covers(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """The window holds the whole of [start, end]."""
+        return (self.valid_from is None or self.valid_from <= start) and (
+            self.valid_to is None or end <= self.valid_to
+        )
+
+
 class Request(Row):
     clinician: Id = Field(description="Clinician id.")
     kind: Literal["want", "avoid"] = Field(
@@ -335,6 +401,7 @@ TABLES: tuple[str, ...] = (
     "needs",
     "unavailability",
     "requests",
+    "credentials",
 )
 ROW_MODELS: dict[str, type[Row]] = {
     "sites": Site,
@@ -345,6 +412,7 @@ ROW_MODELS: dict[str, type[Row]] = {
     "needs": Need,
     "unavailability": Unavailability,
     "requests": Request,
+    "credentials": Credential,
 }
 REQUIRED_TABLES: tuple[str, ...] = ("sites", "clinicians", "sessions", "needs")
 
@@ -362,6 +430,9 @@ class Instance(BaseModel):
     needs: tuple[Need, ...] = Field(description="Headcount needed per session and role.")
     unavailability: tuple[Unavailability, ...] = Field((), description="Leave and other absences.")
     requests: tuple[Request, ...] = Field((), description="Wishes: want or avoid.")
+    credentials: tuple[Credential, ...] = Field(
+        (), description="Dated privileges, registrations and appointments."
+    )
     rules: RuleSet = Field(description="Horizon, calendar and rules.")
 
     @model_validator(mode="after")
@@ -384,6 +455,31 @@ class Instance(BaseModel):
     @functools.cached_property
     def session_by_id(self) -> dict[str, Session]:
         return {s.id: s for s in self.sessions}
+
+    @functools.cached_property
+    def credentials_of(self) -> dict[str, dict[str, tuple[Credential, ...]]]:
+        """Each clinician's credential rows by credential name, in table order."""
+        out: dict[str, dict[str, list[Credential]]] = defaultdict(lambda: defaultdict(list))
+        for row in self.credentials:
+            out[row.clinician][row.credential].append(row)
+        return {c: {k: tuple(v) for k, v in by.items()} for c, by in out.items()}
+
+    @functools.cached_property
+    def sessions_at(self) -> dict[str, tuple[Session, ...]]:
+        """The sessions at each site, in table order."""
+        out: dict[str, list[Session]] = defaultdict(list)
+        for s in self.sessions:
+            out[s.site].append(s)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def dues(self) -> dict[tuple[str, str, str], tuple[Due, ...]]:
+        """Each allocation row's minimum and target per period, prorated by the clinician's
+        available working time; keyed (clinician, activity, period). The model and the checker
+        both read them."""
+        from roster.domain.prorate import allocation_dues  # it builds on this module
+
+        return allocation_dues(self)
 
     @functools.cached_property
     def needs_by_session(self) -> dict[str, tuple[Need, ...]]:
@@ -470,6 +566,12 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
     specialties = {sp for c in inst.clinicians for sp in c.specialties}
     activities = {s.activity for s in inst.sessions}
     horizon = inst.rules.horizon
+    # a specialty may be held through a dated registration alone
+    registrations = {
+        r.credential
+        for r in inst.credentials
+        if r.credential not in site_ids and r.credential not in APPOINTMENT_CREDENTIALS
+    }
 
     yield from _duplicates("sites", inst.sites, "id")
     yield from _duplicates("clinicians", inst.clinicians, "id")
@@ -549,7 +651,7 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
                 s.date.isoformat(),
                 f"date outside the horizon {horizon.start} to {horizon.end}",
             )
-        if s.specialty is not None and s.specialty not in specialties:
+        if s.specialty is not None and s.specialty not in specialties | registrations:
             yield _unknown("sessions", i, "specialty", s.specialty, specialties, "specialty")
         if (s.students is None) != (s.students_per_teacher is None):
             col = "students" if s.students is None else "students_per_teacher"
@@ -576,6 +678,32 @@ def _cross_problems(inst: Instance) -> Iterable[Problem]:
     for i, u in enumerate(inst.unavailability):
         if u.clinician not in clin_ids:
             yield _unknown("unavailability", i, "clinician", u.clinician, clin_ids, "clinician")
+
+    session_specialties = {s.specialty for s in inst.sessions if s.specialty is not None}
+    for i, row in enumerate(inst.credentials):
+        if row.clinician not in clin_ids:
+            yield _unknown("credentials", i, "clinician", row.clinician, clin_ids, "clinician")
+        name = row.credential
+        kinds = [
+            kind
+            for kind, names in (
+                ("a site", site_ids),
+                ("a specialty", specialties | session_specialties),
+                ("an appointment", set(APPOINTMENT_CREDENTIALS)),
+            )
+            if name in names
+        ]
+        if not kinds:
+            yield Problem(
+                "credentials",
+                i,
+                "credential",
+                name,
+                "unknown credential: give a site id, a specialty or one of "
+                + ", ".join(APPOINTMENT_CREDENTIALS),
+            )
+        elif len(kinds) > 1:
+            yield Problem("credentials", i, "credential", name, f"ambiguous: {' and '.join(kinds)}")
 
     for i, r in enumerate(inst.requests):
         if r.clinician not in clin_ids:

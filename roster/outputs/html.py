@@ -530,17 +530,7 @@ def report_html(
         "chart-cover": cover_figure(instance, cover),
         "chart-allocation": allocation_figure(instance, pairs),
     }
-    figures_json = (
-        "{"
-        + ",".join(
-            f"{json.dumps(k)}:{pio.to_json(fig, validate=True, pretty=False)}"
-            for k, fig in figures.items()
-        )
-        + "}"
-    )
     h = instance.rules.horizon
-    title = f"Roster {h.start} to {h.end}"
-    nav = "".join(f'<a href="#{sid}">{label}</a>' for sid, label in SECTIONS)
     bodies = {
         "summary": _summary(instance, summary, cover, alloc),
         "objective": '<div id="chart-objective" class="chart"></div>',
@@ -549,9 +539,29 @@ def report_html(
         "sites": _site_grids(instance, cover),
         "clinicians": _clinician_grids(instance, pairs),
     }
-    sections = "\n".join(
-        f'<section id="{sid}"><h2>{label}</h2>\n{bodies[sid]}\n</section>'
-        for sid, label in SECTIONS
+    sections = [(sid, label, bodies[sid]) for sid, label in SECTIONS]
+    return page_html(f"Roster {h.start} to {h.end}", sections, figures)
+
+
+def page_html(
+    title: str,
+    sections: Sequence[tuple[str, str, str]],
+    figures: Mapping[str, go.Figure],
+    style: str = "",
+) -> str:
+    """A self-contained page: a header linking to each section (id, title, HTML body), plotly.js
+    inlined, and each figure drawn into the element of its id; ``style`` adds CSS."""
+    figures_json = (
+        "{"
+        + ",".join(
+            f"{json.dumps(k)}:{pio.to_json(fig, validate=True, pretty=False)}"
+            for k, fig in figures.items()
+        )
+        + "}"
+    )
+    nav = "".join(f'<a href="#{sid}">{label}</a>' for sid, label, _ in sections)
+    body = "\n".join(
+        f'<section id="{sid}"><h2>{label}</h2>\n{html}\n</section>' for sid, label, html in sections
     )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -559,7 +569,7 @@ def report_html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
-<style>{_STYLE}</style>
+<style>{_STYLE}{style}</style>
 <script>{_ERRORS_JS}</script>
 <script>{get_plotlyjs()}</script>
 </head>
@@ -567,7 +577,7 @@ def report_html(
 <header><h1>{escape(title)}</h1><nav>{nav}</nav></header>
 <main>
 <pre id="script-errors" hidden></pre>
-{sections}
+{body}
 </main>
 <script type="application/json" id="figures">{_script_json(figures_json)}</script>
 <script>{_DRAW_JS}</script>

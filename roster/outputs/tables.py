@@ -117,12 +117,14 @@ def clinician_rows(
                     "status": "",
                 }
                 if alloc is not None:
+                    # the period's minimum and target as the rules hold them: prorated by absence
+                    due = instance.dues[(clin.id, activity, alloc.period)][week or 0]
                     row.update(
                         unit=alloc.unit,
-                        target=_blank(alloc.target),
-                        min=_blank(alloc.min),
+                        target=_blank(due.target),
+                        min=_blank(due.min),
                         max=_blank(alloc.max),
-                        status=_status(n, len(inside), alloc.unit, alloc.min, alloc.max),
+                        status=_status(n, len(inside), alloc.unit, due.min, alloc.max),
                     )
                 rows.append(row)
     return rows

@@ -181,8 +181,7 @@ def soft_rules(instance: Instance) -> list[tuple[str, bool, int | None]]:
     """(kind, hard, weight) of every rule in force, in the schema's order."""
     out = []
     for kind, params in instance.rules.rules.active().items():
-        hard = bool(getattr(params, "hard", False))
-        out.append((kind, hard, None if hard else getattr(params, "weight", None)))
+        out.append((kind, params.hard, None if params.hard else params.weight))
     return out
 
 

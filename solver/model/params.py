@@ -22,6 +22,7 @@ class RuleParams:
 @dataclass(frozen=True)
 class EligibilityParams(RuleParams):
     teaching_needs_teacher: bool  # teaching sessions need a clinician with teacher=true
+    warn_days: int  # credentials lapsing this many days after the horizon are warned of
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class RestAfterEveningParams(RuleParams):
 
 @dataclass(frozen=True)
 class AllocationBoundsParams(RuleParams):
-    pass
+    prorate: bool  # the minimums come scaled (AllocationData.mins)
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class CoverPreferredParams(RuleParams):
 
 @dataclass(frozen=True)
 class AllocationTargetParams(RuleParams):
-    pass
+    prorate: bool  # the targets come scaled (AllocationData.targets)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,17 @@ class AllocationData:
     target: int | None
     min: int | None
     max: int | None
+    # per period (each week, or the horizon once): the minimum and target to hold the clinician
+    # to, when they differ from min and target (prorated by absence); empty: min and target
+    mins: tuple[int | None, ...] = ()
+    targets: tuple[int | None, ...] = ()
+
+    def min_in(self, period: int) -> int | None:
+        """The minimum in the row's period ``period`` (0 for a horizon row)."""
+        return self.mins[period] if self.mins else self.min
+
+    def target_in(self, period: int) -> int | None:
+        return self.targets[period] if self.targets else self.target
 
 
 @dataclass(frozen=True)
