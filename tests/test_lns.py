@@ -197,3 +197,15 @@ def test_the_relay_hands_the_pass_roster_on_only_when_cp_sat_has_none(
     if not cp_sat_has_one:
         assert relay.polished == sweep.state.roster()
         assert {problem.clinicians[c].id for c, _ in relay.roster()} == {"A"}
+
+
+def test_a_step_that_frees_everything_proves_the_optimum() -> None:
+    # The evenings' 18 assignments fit in one neighbourhood (400): its step is the whole model,
+    # solved to optimality (0), so the search is done after it.
+    problem = build_problem(evenings())
+    built = build_model(problem)
+    start = pairs(problem, [("A", f"E{d}") for d in range(6)])
+    pinned, _ = solve_pinned(built, start, 1, 10.0)
+    values = list(pinned.response_proto.solution)
+    searched = search(problem, built, values, 24.0, 20.0, 1, 0)
+    assert (searched.objective, searched.proven, searched.steps) == (0, True, 1)

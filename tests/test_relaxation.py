@@ -110,4 +110,4 @@ def test_summary_says_which_stage_proved_the_bound() -> None:
     problem = build_problem(load_instance("data/samples/hksh-affiliation-week"))
     result = solve(problem, SolveParams(time_limit=30, workers=2))
     assert result.status.value == "OPTIMAL"
-    assert (result.best_bound, result.bound_source) == (32, "cp-sat")
+    assert (result.best_bound, result.bound_source) == (54, "cp-sat")

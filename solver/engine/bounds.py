@@ -14,6 +14,7 @@ from solver.model.build import Model
 CP_SAT = "cp-sat"
 COLUMNS = "column generation"
 RELAXATION = "linear relaxation"
+LNS = "neighbourhood search"  # a step that left every variable free, solved to optimality
 
 
 class BestBound:

@@ -23,7 +23,7 @@ from math import inf
 from ortools.sat.python import cp_model
 
 from solver.columns.generation import Generated, generate
-from solver.engine.bounds import COLUMNS, CP_SAT, RELAXATION, BestBound, RelaxationBeside
+from solver.engine.bounds import COLUMNS, CP_SAT, LNS, RELAXATION, BestBound, RelaxationBeside
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
 from solver.engine.relay import Relay, cheaper_pass
@@ -300,6 +300,9 @@ def _search(
     )
     if searched.solver is None:
         return solver, cp_model.FEASIBLE
+    if searched.proven or searched.objective < best.value + 0.5:
+        best.offer(searched.objective, LNS)  # proven optimal: its own bound
+        return searched.solver, cp_model.OPTIMAL
     return searched.solver, cp_model.FEASIBLE
 
 

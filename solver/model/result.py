@@ -35,7 +35,8 @@ class Result:
     build_seconds: float
     wall_seconds: float
     progress: tuple[Progress, ...] = field(default=())
-    # the stage that proved best_bound: "cp-sat", "column generation" or "linear relaxation"
+    # the stage that proved best_bound: "cp-sat", "column generation", "linear relaxation", or
+    # "neighbourhood search" (a step that left every variable free, solved to optimality)
     bound_source: str | None = None
 
     @property

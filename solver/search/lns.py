@@ -81,14 +81,16 @@ class LnsParams:
 
 @dataclass(frozen=True)
 class Searched:
-    """The search's best roster: CP-SAT's solver of the step that found it (its response holds
-    every variable's value) and its objective, or None when no step improved the start."""
+    """The search's best roster: CP-SAT's solver of a step that found it (its response holds
+    every variable's value; None when no step found a roster) and its objective; ``proven``
+    when a step that left every variable free proved it optimal."""
 
     solver: cp_model.CpSolver | None
     objective: float
     steps: int
     improved: int
     seconds: float
+    proven: bool = False
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,8 @@ def search(
     shift = proto.constraints[cut].linear.domain[0]
     _hint(skeleton, current)
     best: cp_model.CpSolver | None = None
+    n_aux = n - len(x_index)
+    proven = False
     steps = improved = still = 0
     longest = 0.0
     turn = 0
@@ -429,6 +433,11 @@ def search(
             code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
             and solver.objective_value < objective - 0.5
         )
+        if code == cp_model.OPTIMAL and len(free) == len(x_index) and len(aux) == n_aux:
+            # every variable was free: the whole model, solved to optimality
+            proven = True
+        if best is None and code in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not better:
+            best = solver  # the roster as it is, found again: its every value
         if better:
             solution = solver.response_proto.solution
             for i in opened:
@@ -452,7 +461,9 @@ def search(
             sizes[kind] = min(params.largest, sizes[kind] * params.grow)
         elif code != cp_model.INFEASIBLE:
             sizes[kind] = max(params.smallest, sizes[kind] * params.shrink)
-    return Searched(best, objective, steps, improved, time.perf_counter() - start)
+        if proven:
+            break
+    return Searched(best, objective, steps, improved, time.perf_counter() - start, proven)
 
 
 def _set(proto: Any, i: int, values: tuple[int, ...]) -> None:
