@@ -70,13 +70,13 @@ def relax_one(path: str, seconds: float) -> dict[str, object]:
     """The model's linear relaxation, solved alone (solver.diagnose.relaxation)."""
     from roster.app.compile import build_problem
     from roster.domain.io import load_instance
-    from solver.diagnose.relaxation import Relaxation, RelaxationParams
+    from solver.diagnose.relaxation import RelaxationParams, relaxation_bound
     from solver.model.build import build_model
 
     problem = build_problem(load_instance(path))
     built = build_model(problem)
     limits = RelaxationParams(max_constraints=10**9, max_nonzeros=10**9)
-    relaxed = Relaxation(built.model, limits).solve(seconds)
+    relaxed = relaxation_bound(built.model, seconds, limits)
     return {
         "pairs": len(problem.eligible),
         "relaxation": relaxed.bound,

@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 
 from roster.app.compile import build_problem
 from roster.domain.tables import Instance
-from solver.diagnose.relaxation import Relaxation, lagrangian_bound, read_program
+from solver.diagnose.relaxation import lagrangian_bound, read_program, relaxation_bound
 from solver.engine.params import SolveParams
 from solver.engine.solve import solve
 from solver.model.build import build_model
@@ -17,7 +17,7 @@ from solver.model.cpsat import proto_message
 
 
 def _bound(model: cp_model.CpModel) -> float | None:
-    return Relaxation(model).solve(10.0).bound
+    return relaxation_bound(model, 10.0).bound
 
 
 def test_odd_cycle_is_half_integral_and_rounded_up() -> None:
@@ -98,7 +98,7 @@ def test_any_duals_give_a_bound_no_better_than_the_program() -> None:
 def test_the_bound_never_exceeds_the_optimum(instance: Instance) -> None:
     problem = build_problem(instance)
     result = solve(problem, SolveParams(time_limit=10, workers=1, first_pass=0.0))
-    bound = Relaxation(build_model(problem).model).solve(10.0).bound
+    bound = relaxation_bound(build_model(problem).model, 10.0).bound
     if result.status.value == "OPTIMAL":
         assert result.objective is not None
         assert bound is not None and bound <= result.objective

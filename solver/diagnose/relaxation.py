@@ -245,14 +245,13 @@ def lagrangian_bound(
 
 
 class Relaxation:
-    """The relaxation of a model, read from its proto when made (so that later changes to the
-    model, such as a search's fixings, do not reach it), solved by ``solve``, which HiGHS runs
-    without holding the interpreter: it can run in a thread beside the search."""
+    """The relaxation of a model, read from a copy of its proto (a protobuf message, see
+    proto_message: later changes to the model do not reach it), solved by ``solve``, which HiGHS
+    runs without holding the interpreter: it can run in a thread beside the search."""
 
-    def __init__(self, model: Any, params: RelaxationParams = RelaxationParams()) -> None:
+    def __init__(self, proto: Any, params: RelaxationParams = RelaxationParams()) -> None:
         start = time.perf_counter()
         self.params = params
-        proto = proto_message(model)
         self.program, self.objective, self.offset, self.scaling = read_program(proto)
         self.integral = _integral(proto)
         self.rows, self.columns = len(self.program.row_lower), len(self.objective)
@@ -339,7 +338,7 @@ def relaxation_bound(
     model: Any, seconds: float, params: RelaxationParams = RelaxationParams(), seed: int = 0
 ) -> Relaxed:
     """The bound the relaxation of ``model`` (a CpModel) proves within ``seconds``."""
-    return Relaxation(model, params).solve(seconds, seed)
+    return Relaxation(proto_message(model), params).solve(seconds, seed)
 
 
 def _integral(proto: Any) -> bool:

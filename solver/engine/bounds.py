@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from math import inf
+from typing import Any
 
 from solver.diagnose.relaxation import Relaxation, RelaxationParams
 from solver.engine.race import lower_priority
 from solver.model.build import Model
+from solver.model.cpsat import proto_message
 
 CP_SAT = "cp-sat"
 COLUMNS = "column generation"
@@ -31,44 +33,41 @@ class BestBound:
 
 class RelaxationBeside:
     """The model's linear relaxation (solver.diagnose.relaxation), read and solved in a thread
-    of its own at the lowest scheduling priority, for the time given. The program is read
-    before any search changes the model's domains: ``ready`` waits for that."""
+    of its own at the lowest scheduling priority, for the time given, from a copy of the model
+    made at once (the search may then change the model)."""
 
     def __init__(self, built: Model, seconds: float, params: RelaxationParams, seed: int) -> None:
         self.bound: float | None = None
         self.seconds = seconds
         self.relaxation: Relaxation | None = None
-        self._read = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if len(built.model.proto.constraints) > params.max_constraints:
-            self._read.set()
             return
-        self._thread = threading.Thread(target=self._run, args=(built, params, seed), daemon=True)
+        message = proto_message(built.model)
+        self._thread = threading.Thread(target=self._run, args=(message, params, seed), daemon=True)
         self._thread.start()
 
-    def _run(self, built: Model, params: RelaxationParams, seed: int) -> None:
+    def _run(self, message: Any, params: RelaxationParams, seed: int) -> None:
         start = time.perf_counter()
-        try:
-            lower_priority()
-            self.relaxation = Relaxation(built.model, params)
-        finally:
-            self._read.set()
-        if not self._stop.is_set():
-            left = self.seconds - (time.perf_counter() - start)
-            if left > 0:
-                self.bound = self.relaxation.solve(left, seed).bound
-
-    def ready(self) -> None:
-        """Wait until the program is read: the model may then change."""
-        self._read.wait()
+        lower_priority()
+        relaxation = Relaxation(message, params)
+        del message
+        self.relaxation = relaxation
+        if self._stop.is_set():
+            return
+        left = self.seconds - (time.perf_counter() - start)
+        if left > 0:
+            bound = relaxation.solve(left, seed).bound
+            if not self._stop.is_set():
+                self.bound = bound
 
     def finish(self) -> float | None:
-        """The bound, if proven by now; a solve still under way is stopped."""
+        """The bound, if proven by now; a solve still under way is stopped and left to end in
+        its thread (an iteration of the interior point method can take seconds)."""
         self._stop.set()
-        self._read.wait()
         if self._thread is not None and self._thread.is_alive():
             if self.relaxation is not None:
                 self.relaxation.cancel()
-            self._thread.join()
+            self._thread.join(0.5)
         return self.bound

@@ -135,8 +135,6 @@ def solve(
         if handover is not None and handover.stopped and code == cp_model.FEASIBLE:
             # CP-SAT was stopped for the neighbourhood search: from its roster, or the pass's
             # beside it when that is complete and costs less
-            if beside is not None:
-                beside.ready()  # the relaxation is read before the model's hint changes
             limit = max(1.0, min(10.0, params.time_limit / 10))
             cheaper = cheaper_pass(relay, built, solver.objective_value, params.workers, limit)
             solver, code = _search(
@@ -204,8 +202,6 @@ def solve(
             first_roster = assignments
         else:
             check_limit = max(1.0, min(max(10.0, params.time_limit / 10), left))
-            if beside is not None:
-                beside.ready()  # the relaxation is read before the model's hint changes
             checked = hint_complete(built, assignments, params.workers, check_limit)
             if checked in (cp_model.OPTIMAL, cp_model.FEASIBLE) or (
                 checked == cp_model.UNKNOWN and complete
@@ -282,8 +278,6 @@ def _search(
     best roster, and its status."""
     if values is None:
         values = list(solver.response_proto.solution)
-    if beside is not None:
-        beside.ready()  # the relaxation is read before the search sets the model's domains
     objective = objective_of(built.model, values)
     left = params.time_limit - (time.perf_counter() - t2)
     searched = search(
