@@ -105,7 +105,7 @@ def main() -> None:
     )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--relaxation-seconds", type=float, default=1800.0)
+    ap.add_argument("--relaxation-seconds", type=float, default=1800.0, help="0: not solved apart.")
     ap.add_argument("--solve", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--relax", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -130,10 +130,10 @@ def main() -> None:
             write_instance(folder, n, weeks, args.seed)
         row: dict[str, object] = {"instance": name, "time_limit": seconds}
         row |= _child("--solve", str(folder), str(seconds), str(args.workers))
-        if name not in relaxed:
+        if name not in relaxed and args.relaxation_seconds > 0:
             relaxed[name] = _child("--relax", str(folder), str(args.relaxation_seconds))
-        row |= relaxed[name]
-        bound = row["relaxation"]
+        row |= relaxed.get(name, {})
+        bound = row.get("relaxation")
         objective = row["objective"]
         if isinstance(bound, int | float) and isinstance(objective, int) and bound > 0:
             row["ratio"] = round(objective / bound, 4)
