@@ -4,12 +4,15 @@ roster and the best bound, and decode the answer.
 The pipeline (docs/engine.md):
 1. build the CP-SAT model (every rule's builder);
 2. where the objective splits by clinician and the polish applies, column generation for a lower
-   bound and a first roster (solver.columns);
+   bound and a first roster (solver.columns); elsewhere the model's linear relaxation beside the
+   search, for a bound (solver.engine.bounds);
 3. otherwise CP-SAT's first try on the whole model, with the first sweep of the first pass beside
    its presolve and, where the polish applies, the rest of the pass raced against it
-   (solver.engine.race);
+   (solver.engine.race), or, where it does not, relayed beside it (solver.engine.relay);
 4. when CP-SAT has no roster (or lost the race), the first pass's roster (solver.search.firstpass),
-   polished (solver.search.polish), hinted to CP-SAT's last solve in the time left;
+   polished (solver.search.polish), hinted to CP-SAT's last solve in the time left; where the polish
+   does not apply, the neighbourhood search (solver.search.lns) from CP-SAT's roster or the pass's
+   takes the time left instead;
 5. decode: the roster's assignments, and its exact score with every assignment pinned.
 """
 
@@ -138,7 +141,7 @@ def solve(
             limit = max(1.0, min(10.0, params.time_limit / 10))
             cheaper = cheaper_pass(relay, built, solver.objective_value, params.workers, limit)
             solver, code = _search(
-                problem, built, params, solver, best, t2, beside, recorder, cheaper
+                problem, built, params, solver, best, t2, recorder, on_progress, cheaper
             )
         if race is not None and race.won:
             # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
@@ -215,7 +218,7 @@ def solve(
                 values = list(built.model.proto.solution_hint.values)
                 start = cp_model.CpSolver()
                 searched, searched_code = _search(
-                    problem, built, params, start, best, t2, beside, recorder, values
+                    problem, built, params, start, best, t2, recorder, on_progress, values
                 )
                 if searched is not start:
                     solver, code = searched, searched_code
@@ -269,8 +272,8 @@ def _search(
     solver: cp_model.CpSolver,
     best: BestBound,
     t2: float,
-    beside: RelaxationBeside | None,
     recorder: Recorder,
+    on_progress: Callable[[Progress], None] | None,
     values: list[int] | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
     """The neighbourhood search (solver.search.lns) from ``values`` (a complete solution; by
@@ -290,7 +293,7 @@ def _search(
         params.seed,
         bound=best.value,
         params=params.lns,
-        on_improve=lambda value: _report(recorder, value, best.value),
+        on_improve=lambda value: _report(recorder, on_progress, value, best.value),
     )
     if searched.solver is None:
         return solver, cp_model.FEASIBLE
@@ -300,13 +303,19 @@ def _search(
     return searched.solver, cp_model.FEASIBLE
 
 
-def _report(recorder: Recorder, objective: float, bound: float) -> None:
-    """A roster found by a search of ours, recorded and passed on as CP-SAT's are."""
+def _report(
+    recorder: Recorder,
+    on_progress: Callable[[Progress], None] | None,
+    objective: float,
+    bound: float,
+) -> None:
+    """A roster found by a search of ours, recorded and passed on as CP-SAT's are (to the
+    caller's callback, not the hand-over's: CP-SAT has ended)."""
     known = bound if bound > -inf else None
     event = Progress(time.perf_counter() - recorder.start, objective, known)
     recorder.events.append(event)
-    if recorder.on_progress is not None:
-        recorder.on_progress(event)
+    if on_progress is not None:
+        on_progress(event)
 
 
 def _generate(
