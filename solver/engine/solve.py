@@ -213,7 +213,8 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = assignments
             left = params.time_limit - (time.perf_counter() - t2)
-            if neighbourhoods and first_roster:
+            pinned = checked in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if neighbourhoods and first_roster and pinned:
                 # the neighbourhood search from the pass's roster, its hint complete
                 values = list(built.model.proto.solution_hint.values)
                 start = cp_model.CpSolver()
