@@ -65,6 +65,7 @@ def measure_one(path: str, time_limit: float, workers: int) -> dict[str, object]
         "status": result.status.value,
         "objective": report.objective if report is not None and by_checker else result.objective,
         "bound": result.best_bound,
+        "bound_by": result.bound_source,
         "gap": None if result.gap is None else round(result.gap, 5),
         "checker_agrees": None
         if report is None or by_checker
@@ -115,6 +116,7 @@ def main() -> None:
         "status",
         "objective",
         "bound",
+        "bound_by",
         "gap",
         "checker_agrees",
         "peak_mb",

@@ -518,5 +518,7 @@ def test_solve_prints_plain_progress_lines_in_logs(out: Path) -> None:
     assert lines[0].startswith("Solving ")
     assert lines[1 : 1 + len(progress)] == progress
     assert re.fullmatch(r" +\d+\.\d\d s  objective 19  bound 19  gap 0\.00%", progress[-1])
-    assert lines[1 + len(progress)].startswith("OPTIMAL: objective 19, bound 19, gap 0.00%")
+    assert lines[1 + len(progress)].startswith(
+        "OPTIMAL: objective 19, bound 19 (cp-sat), gap 0.00%"
+    )
     assert lines[-1].startswith("Wrote roster.csv, roster.xlsx, ")

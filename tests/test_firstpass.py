@@ -23,12 +23,15 @@ from roster.app.compile import build_problem
 from roster.app.solving import solve_instance
 from roster.domain.check import check_roster
 from solver.engine.params import SolveParams
+from solver.engine.race import Race
+from solver.engine.relay import Relay
 from solver.engine.solve import solve
 from solver.model.problem import ProblemData
 from solver.model.result import Progress, SolveStatus
 from solver.model.slices import GroupSlice, Slices, sub_problem
 from solver.search.firstpass import FirstSweep, first_pass
 from solver.search.groups import GroupSolver, soften_minimums
+from solver.search.lns import LnsParams
 from solver.search.polish import PolishParams
 
 
@@ -414,12 +417,16 @@ def test_a_won_race_stops_cp_sat_and_polishes_the_pass_roster(
     assert resolved == [[0], [1], [0], [1]] + [[0, 1]] * (1 + PolishParams().stall)
 
 
-@pytest.mark.parametrize(("rules", "raced"), [({}, True), ({"fairness": {}}, False)])
-def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished(
-    monkeypatch: pytest.MonkeyPatch, rules: dict[str, Any], raced: bool
+@pytest.mark.parametrize(
+    ("rules", "share", "raced"),
+    [({}, 0.1, Race), ({"fairness": {}}, 0.0, None), ({"fairness": {}}, 0.1, Relay)],
+)
+def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_taken_on(
+    monkeypatch: pytest.MonkeyPatch, rules: dict[str, Any], share: float, raced: type | None
 ) -> None:
-    # With fairness as a soft rule the polish does not run, so neither does the pass beside the
-    # whole try: only the first sweep, beside the presolve.
+    # With fairness as a soft rule the polish does not run: the pass runs beside the whole try
+    # (a relay) only when the neighbourhood search takes its roster on; else only the first
+    # sweep, beside the presolve.
     original = solver.engine.solve.first_try
     given: list[object] = []
 
@@ -435,12 +442,13 @@ def test_the_pass_runs_beside_the_whole_try_only_when_its_roster_can_be_polished
         needs=[need("S", 0, 1, 2)],
         rules={"cover_preferred": {}, **rules},
     )
-    result = solve(
-        build_problem(inst), SolveParams(time_limit=10, workers=2, first_pass=0.25, columns=0.0)
+    params = SolveParams(
+        time_limit=10, workers=2, first_pass=0.25, columns=0.0, lns=LnsParams(share=share)
     )
+    result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.OPTIMAL and result.objective == 0
     (race,) = given
-    assert (race is not None) is raced
+    assert type(race) is (type(None) if raced is None else raced)
 
 
 def test_pass_can_stall_where_the_full_model_does_not(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -505,6 +513,7 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
     # unscored (it comes at the deadline), the checker scores it 5 (T short by one) for
     # `roster solve`, and it keeps every hard rule. Polished (when no rule weighs clinicians
     # against each other), A and B re-solved together: A on T, B on M, only the missed want.
+    # (Without the polish, the neighbourhood search is off here: it would find that too.)
     inst = stall_instance()
     _cp_sat_finds_nothing_at_first(monkeypatch)
     if not polishing:
@@ -515,6 +524,7 @@ def test_the_pass_roster_is_the_answer_when_cp_sat_finds_nothing_from_it(
         first_pass=0.5,
         columns=0.0,
         extra={"stop_after_presolve": True, "cp_model_presolve": False},
+        lns=LnsParams(share=0.0),
     )
     result = solve(build_problem(inst), params)
     assert result.status is SolveStatus.FEASIBLE
@@ -681,12 +691,42 @@ def test_the_pass_has_the_time_left_when_cp_sat_could_not_presolve_after_its_sha
         return original(problem, budget, *args, **kwargs)
 
     monkeypatch.setattr(solver.engine.solve, "first_pass", recorded)
-    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
+    # (without the neighbourhood search, which would take the pass's roster on: see below)
+    params = SolveParams(
+        time_limit=10, workers=1, first_pass=0.5, columns=0.0, lns=LnsParams(share=0.0)
+    )
     result = solve(build_problem(_two_overlapping_sessions()), params)
     assert result.assignments == (("A", "S2"), ("B", "S1"))
     ((budget, until),) = calls
     assert until == pytest.approx(9.0, abs=0.1)  # 10 s less the build and a tenth
     assert budget == (until if whole else pytest.approx(until / 0.9 * 0.5))
+
+
+@pytest.mark.parametrize("presolve", [0.0, 3.0, 1e6])
+def test_the_pass_stops_at_its_share_once_complete_where_the_search_follows(
+    monkeypatch: pytest.MonkeyPatch, presolve: float
+) -> None:
+    # Where the objective does not split (the polish does not apply), the neighbourhood search
+    # takes the pass's roster on: the pass keeps its share (half of the time left, about 5 of
+    # 10 s) whatever CP-SAT's presolve took, and goes on past it, up to the time left less a
+    # tenth, only while its roster is not complete.
+    _cp_sat_finds_nothing_at_first(monkeypatch, presolve=presolve)
+    monkeypatch.setattr(solver.engine.solve, "applies", lambda *_: False)
+    calls: list[tuple[float, float, float | None]] = []
+    original = solver.engine.solve.first_pass
+
+    def recorded(problem: ProblemData, budget: float, *args: Any, **kwargs: Any) -> Any:
+        calls.append((budget, kwargs["retry_until"], kwargs["complete_by"]))
+        return original(problem, budget, *args, **kwargs)
+
+    monkeypatch.setattr(solver.engine.solve, "first_pass", recorded)
+    params = SolveParams(time_limit=10, workers=1, first_pass=0.5, columns=0.0)
+    result = solve(build_problem(_two_overlapping_sessions()), params)
+    assert result.assignments == (("A", "S2"), ("B", "S1"))
+    ((budget, until, complete_by),) = calls
+    assert until == pytest.approx(9.0, abs=0.1)
+    assert complete_by == until
+    assert budget == pytest.approx(until / 0.9 * 0.5)
 
 
 class _FakeSolver:

@@ -14,7 +14,7 @@ from roster.app.compile import build_problem
 from roster.app.repair import RepairSettings, repair
 from roster.domain.check import check_roster
 from roster.domain.io import load_instance
-from roster.domain.prorate import Due
+from roster.domain.prorate import Due, dues_of
 from roster.domain.scenario import apply_changes
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
@@ -73,7 +73,7 @@ def run(inst: Instance) -> tuple[tuple[tuple[str, str], ...], int | None]:
 
 def test_a_minimum_and_a_target_are_prorated_and_rounded_down() -> None:
     inst = leave_week()
-    assert inst.dues[("A", "teaching", "week")] == (Due(1, 1, 24 * 60, 40 * 60),)
+    assert dues_of(inst)[("A", "teaching", "week")] == (Due(1, 1, 24 * 60, 40 * 60),)
     # A teaches once, on Thursday as wished: the prorated minimum and target are met, cost 0
     assert run(inst) == ((("A", "T3"),), 0)
 
@@ -94,7 +94,7 @@ def test_the_checker_holds_the_clinician_to_the_prorated_minimum() -> None:
 def test_prorate_false_keeps_the_old_numbers() -> None:
     # neither prorated: min 2, target 3, and only Wednesday to Friday are open: A teaches all 3
     both = leave_week(bounds={"prorate": False}, target={"prorate": False})
-    assert both.dues[("A", "teaching", "week")] == (Due(2, 3, 0, 0),)
+    assert dues_of(both)[("A", "teaching", "week")] == (Due(2, 3, 0, 0),)
     assert run(both) == ((("A", "T2"), ("A", "T3"), ("A", "T4")), 0)
     # the minimum kept whole (2) but the target prorated (1): 2 teaching sessions, one of them
     # above the target (5); T3 is one of them
@@ -110,7 +110,7 @@ def test_an_appointment_outside_its_window_counts_as_absence() -> None:
             {"clinician": "A", "credential": "hku_appointment", "valid_from": "2026-12-09"}
         ]
     )
-    assert inst.dues[("A", "teaching", "week")] == (Due(1, 1, 24 * 60, 40 * 60),)
+    assert dues_of(inst)[("A", "teaching", "week")] == (Due(1, 1, 24 * 60, 40 * 60),)
 
 
 def test_sessions_at_the_same_time_count_once_and_a_partial_absence_costs_its_session() -> None:
@@ -133,7 +133,7 @@ def test_sessions_at_the_same_time_count_once_and_a_partial_absence_costs_its_se
         ],
         unavailability=[{"clinician": "A", "start": "2026-12-08 12:00", "end": "2026-12-08 14:00"}],
     )
-    assert inst.dues[("A", "clinical", "week")] == (Due(0, 1, 4 * 60, 8 * 60),)
+    assert dues_of(inst)[("A", "clinical", "week")] == (Due(0, 1, 4 * 60, 8 * 60),)
 
 
 def test_shares_are_not_prorated_and_a_horizon_row_counts_the_whole_horizon() -> None:
@@ -163,8 +163,8 @@ def test_shares_are_not_prorated_and_a_horizon_row_counts_the_whole_horizon() ->
         ],
         unavailability=[{"clinician": "A", "start": "2026-12-07", "end": "2026-12-13"}],
     )
-    assert inst.dues[("A", "clinical", "horizon")] == (Due(None, 2, 20 * 60, 40 * 60),)
-    assert inst.dues[("A", "clinical", "week")] == (Due(50, None, 0, 0), Due(50, None, 0, 0))
+    assert dues_of(inst)[("A", "clinical", "horizon")] == (Due(None, 2, 20 * 60, 40 * 60),)
+    assert dues_of(inst)[("A", "clinical", "week")] == (Due(50, None, 0, 0), Due(50, None, 0, 0))
 
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "samples" / "hksh-affiliation-week"

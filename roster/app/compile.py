@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 
+from roster.domain.prorate import dues_of
 from roster.domain.rules import Rules as DomainRules
 from roster.domain.tables import APPOINTMENT_CREDENTIALS, Allocation, Instance, Session
 from solver.model import params as plain
@@ -213,10 +214,10 @@ def _allocation(
     instance: Instance, row: Allocation, clinician: int, activity: int
 ) -> AllocationData:
     """An allocation row as the model reads it: each period's minimum and target prorated by
-    absence (``Instance.dues``, which the checker reads too). A term row counts the horizon's days
+    absence (``dues_of``, which the checker reads too). A term row counts the horizon's days
     in its term: in sessions its bounds are the horizon's part of what remains of the term's (its
     due); as a share, what was delivered in the term before the horizon adds to n and N."""
-    dues = instance.dues[(row.clinician, row.activity, row.period)]
+    dues = dues_of(instance)[(row.clinician, row.activity, row.period)]
     share = row.unit == "share"
     term = instance.term_of(row)
     if term is None:

@@ -17,6 +17,7 @@ from roster.domain.explain_words import (
     session_words,
     why_nobody,
 )
+from roster.domain.prorate import dues_of
 from roster.domain.tables import Clinician, Instance, Session
 from solver.diagnose.conflicts import Explanation, Group, explain, relax_groups
 from solver.diagnose.gaps import CoverGap, cover_gaps
@@ -64,7 +65,7 @@ def cheap_checks(inst: Instance, problem: ProblemData) -> list[str]:
                 continue
             weeks = range(inst.n_weeks) if a.period == "week" else [None]
             # prorated by absence; a term row's is the horizon's part of what remains
-            dues = inst.dues[(a.clinician, a.activity, a.period)]
+            dues = dues_of(inst)[(a.clinician, a.activity, a.period)]
             term = inst.term_of(a)
             first, last = (start, inst.rules.horizon.end)
             if term is not None:

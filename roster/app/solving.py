@@ -80,6 +80,7 @@ def summary(
         "interrupted": r.interrupted,
         "objective": r.objective,
         "best_bound": r.best_bound,
+        "bound_source": r.bound_source,
         "gap": r.gap,
         "wall_seconds": round(r.wall_seconds, 3),
         "build_seconds": round(outcome.build_seconds, 3),

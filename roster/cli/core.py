@@ -228,9 +228,13 @@ def _written(
     if as_json:
         click.echo(json.dumps(data, indent=2))
     gap = "" if result.gap is None else f", gap {result.gap:.2%}"
+    bound = (
+        "no bound"
+        if result.best_bound is None
+        else f"bound {result.best_bound:,.0f} ({result.bound_source})"
+    )
     say(
-        f"{result.status.value}: objective {result.objective:,}, bound "
-        f"{result.best_bound:,.0f}{gap}, "
+        f"{result.status.value}: objective {result.objective:,}, {bound}{gap}, "
         f"{len(result.assignments)} assignments, {result.wall_seconds:.1f} s"
     )
     for kind, penalty in result.objective_by_rule.items():

@@ -20,7 +20,7 @@ from typing import Any
 
 from roster.domain.credentials import holds_site, holds_specialty, lapses
 from roster.domain.history import PastSession
-from roster.domain.prorate import Due
+from roster.domain.prorate import Due, dues_of
 from roster.domain.rules import (
     AllocationBoundsParams,
     AllocationTargetParams,
@@ -452,7 +452,7 @@ def check_rest_after_evening(
 class AllocationPeriod:
     """An allocation row in one of its periods: n counts the clinician's sessions of the row's
     activity there, N all their sessions there; ``due`` holds what the clinician owes there (the
-    minimum and target prorated by absence, ``Instance.dues``; a term row's bounds in sessions
+    minimum and target prorated by absence, ``dues_of``; a term row's bounds in sessions
     are the horizon's part of what remains of the term's).
 
     A term row counts the horizon's days in the term; as a share, n and N add what was delivered
@@ -483,7 +483,7 @@ def allocation_periods(instance: Instance, view: RosterView) -> Iterator[Allocat
     """Each allocation row in each of its periods (each week, the horizon, or its term)."""
     horizon = instance.rules.horizon
     for a in instance.allocations:
-        dues = instance.dues[(a.clinician, a.activity, a.period)]
+        dues = dues_of(instance)[(a.clinician, a.activity, a.period)]
         mine = view.sessions_of(a.clinician)
         if a.period == "term":
             term = instance.term_of(a)

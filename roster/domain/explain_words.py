@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from roster.domain.prorate import dues_of
 from roster.domain.tables import Clinician, Instance, Session
 
 
@@ -345,9 +346,9 @@ def _allocation_bounds(concern: Concern) -> str:
             continue
         low = a.min  # the minimum prorated by absence, for the week or the horizon
         if a.period == "week" and concern.week is not None:
-            low = inst.dues[(a.clinician, a.activity, a.period)][concern.week].min
+            low = dues_of(inst)[(a.clinician, a.activity, a.period)][concern.week].min
         elif a.period == "horizon":
-            low = inst.dues[(a.clinician, a.activity, a.period)][0].min
+            low = dues_of(inst)[(a.clinician, a.activity, a.period)][0].min
         if a.unit == "share":
             rng = " to ".join(f"{v}%" for v in (low, a.max) if v is not None)
         elif low is not None and a.max is not None:

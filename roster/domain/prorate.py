@@ -13,13 +13,14 @@ bounds: ``ceil(max(0, value - delivered) × weeks / weeks left)`` for its minimu
 maximum, where ``delivered`` is what the clinician worked in the term before the horizon (the
 instance's history); that minimum and target are then prorated like any other.
 
-This is computed once per instance (:attr:`Instance.dues`) and read by both the model's compiler
+This is computed once per instance (:func:`dues_of`) and read by both the model's compiler
 and the checker, so that both hold the clinician to the same numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -92,7 +93,25 @@ def term_part(instance: Instance, row: Allocation) -> tuple[int | None, int | No
     return part(row.min), part(row.target), part(row.max)
 
 
-def allocation_dues(instance: Instance) -> dict[tuple[str, str, str], tuple[Due, ...]]:
+Dues = dict[tuple[str, str, str], tuple[Due, ...]]
+# each live instance's dues, by the instance's id (the weak reference tells a reused id apart)
+_DUES: dict[int, tuple[weakref.ref[Instance], Dues]] = {}
+
+
+def dues_of(instance: Instance) -> Dues:
+    """Each allocation row's minimum and target per period, prorated by the clinician's available
+    working time; keyed (clinician, activity, period). Computed once per instance: the model and
+    the checker both read them."""
+    key = id(instance)
+    known = _DUES.get(key)
+    if known is not None and known[0]() is instance:
+        return known[1]
+    dues = allocation_dues(instance)
+    _DUES[key] = (weakref.ref(instance, lambda _: _DUES.pop(key, None)), dues)
+    return dues
+
+
+def allocation_dues(instance: Instance) -> Dues:
     """Per allocation row, keyed (clinician, activity, period): its Due in each period."""
     rules = instance.rules.rules
     bounds, targets = rules.allocation_bounds, rules.allocation_target

@@ -12,7 +12,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import holidays as holiday_calendars
 from pydantic import (
@@ -38,9 +38,6 @@ from roster.domain.rules import (
     RuleSet,
     Term,
 )
-
-if TYPE_CHECKING:
-    from roster.domain.prorate import Due
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, pattern=r"^[^;,\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -548,15 +545,6 @@ class Instance(BaseModel):
         for s in self.sessions:
             out[s.site].append(s)
         return {k: tuple(v) for k, v in out.items()}
-
-    @functools.cached_property
-    def dues(self) -> dict[tuple[str, str, str], tuple[Due, ...]]:
-        """Each allocation row's minimum and target per period, prorated by the clinician's
-        available working time; keyed (clinician, activity, period). The model and the checker
-        both read them."""
-        from roster.domain.prorate import allocation_dues  # it builds on this module
-
-        return allocation_dues(self)
 
     @functools.cached_property
     def needs_by_session(self) -> dict[str, tuple[Need, ...]]:

@@ -384,7 +384,12 @@ def _summary(
     facts = [
         ("Status", f'<span class="status {escape(status.lower())}">{escape(status)}</span>'),
         ("Objective", f"{summary.get('objective', 0):,}"),
-        ("Best bound", "n/a" if bound is None else f"{bound:,.0f}"),
+        (
+            "Best bound",
+            "n/a"
+            if bound is None
+            else f"{bound:,.0f} ({escape(str(summary.get('bound_source') or '?'))})",
+        ),
         ("Gap", "n/a" if gap is None else f"{gap:.2%}"),
         ("Solve time", f"{summary.get('wall_seconds', 0):.1f} s"),
         ("Assignments", f"{summary.get('assignments', 0):,}"),

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from roster.domain.prorate import dues_of
 from roster.domain.tables import Instance
 
 ROSTER_COLUMNS = (
@@ -118,7 +119,7 @@ def clinician_rows(
                 }
                 if alloc is not None:
                     # the period's minimum and target as the rules hold them: prorated by absence
-                    due = instance.dues[(clin.id, activity, alloc.period)][week or 0]
+                    due = dues_of(instance)[(clin.id, activity, alloc.period)][week or 0]
                     row.update(
                         unit=alloc.unit,
                         target=_blank(due.target),

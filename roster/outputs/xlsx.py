@@ -497,6 +497,7 @@ def _rules_sheet(ws: Worksheet, instance: Instance, summary: Mapping[str, Any]) 
         ("Status", summary.get("status")),
         ("Objective", summary.get("objective")),
         ("Best bound", summary.get("best_bound")),
+        ("Bound proven by", summary.get("bound_source")),
         ("Gap", gap),
         ("Solve seconds", summary.get("wall_seconds")),
         ("Assignments", summary.get("assignments")),

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.columns.params import ColumnParams
+from solver.diagnose.relaxation import RelaxationParams
 from solver.model.cpsat import configure
 from solver.search.firstpass import FirstPassParams
 from solver.search.groups import GroupParams
+from solver.search.lns import LnsParams
 from solver.search.polish import PolishParams
 
 
@@ -39,6 +41,8 @@ class SolveParams:
     groups: GroupParams = field(default_factory=GroupParams)
     polish: PolishParams = field(default_factory=PolishParams)
     generation: ColumnParams = field(default_factory=ColumnParams)
+    lns: LnsParams = field(default_factory=LnsParams)
+    relaxation: RelaxationParams = field(default_factory=RelaxationParams)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def apply(self, parameters: Any, *, light: bool = False) -> None:

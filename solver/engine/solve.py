@@ -4,12 +4,15 @@ roster and the best bound, and decode the answer.
 The pipeline (docs/engine.md):
 1. build the CP-SAT model (every rule's builder);
 2. where the objective splits by clinician and the polish applies, column generation for a lower
-   bound and a first roster (solver.columns);
+   bound and a first roster (solver.columns); elsewhere the model's linear relaxation beside the
+   search, for a bound (solver.engine.bounds);
 3. otherwise CP-SAT's first try on the whole model, with the first sweep of the first pass beside
    its presolve and, where the polish applies, the rest of the pass raced against it
-   (solver.engine.race);
+   (solver.engine.race), or, where it does not, relayed beside it (solver.engine.relay);
 4. when CP-SAT has no roster (or lost the race), the first pass's roster (solver.search.firstpass),
-   polished (solver.search.polish), hinted to CP-SAT's last solve in the time left;
+   polished (solver.search.polish), hinted to CP-SAT's last solve in the time left; where the polish
+   does not apply, the neighbourhood search (solver.search.lns) from CP-SAT's roster or the pass's
+   takes the time left instead;
 5. decode: the roster's assignments, and its exact score with every assignment pinned.
 """
 
@@ -23,8 +26,10 @@ from math import inf
 from ortools.sat.python import cp_model
 
 from solver.columns.generation import Generated, generate
+from solver.engine.bounds import COLUMNS, CP_SAT, LNS, RELAXATION, BestBound, RelaxationBeside
 from solver.engine.params import SolveParams
 from solver.engine.race import Race, Recorder, first_try
+from solver.engine.relay import Relay, cheaper_pass
 from solver.model.build import (
     Customize,
     Model,
@@ -38,6 +43,7 @@ from solver.model.problem import ProblemData
 from solver.model.result import Progress, Result, SolveStatus
 from solver.model.stop import Stop, solving
 from solver.search.firstpass import FirstSweep, first_pass
+from solver.search.lns import Handover, objective_of, search
 from solver.search.polish import applies, polish
 
 
@@ -90,18 +96,32 @@ def solve(
     own = customize is not None or transform is not None
     fallback = params.first_pass > 0 and hint is None and fixed is None and not own
     polishing = fallback and applies(problem, params.polish)
+    # the neighbourhood search on the whole model where the polish does not apply
+    neighbourhoods = fallback and not polishing and params.lns.share > 0
+    # the linear relaxation's bound, beside the search; where column generation runs, its bound
+    # is the tighter (the convex hull of each clinician's rosters)
+    beside = (
+        RelaxationBeside(built, params.time_limit, params.relaxation, params.seed)
+        if params.relaxation.beside and fixed is None and not (polishing and params.columns > 0)
+        else None
+    )
     generated: Generated | None = None
-    bound = -inf
-    recorder = Recorder(t1, on_progress)  # every stage's rosters and bounds, as they come
+    best = BestBound()
+    solver = new_solver()
+    # made before the solve: CP-SAT's first roster starts the neighbourhood search's clock
+    handover = Handover(solver, params.lns.share) if neighbourhoods else None
+    recorder = Recorder(t1, _both(on_progress, handover))  # every stage's rosters and bounds
     if polishing and params.columns > 0 and not stop.is_set():
         generated, params = _generate(problem, built, params, stop, recorder)
-        if generated is not None and generated.bound is not None:
-            bound = float(generated.bound)
-    solver = new_solver()
+        if generated is not None:
+            best.offer(generated.bound, COLUMNS)
     params.apply(solver.parameters)
     t2 = time.perf_counter()
+    if handover is not None:
+        handover.begin = t2
     sweep: FirstSweep | None = None
     race: Race | None = None
+    relay: Relay | None = None  # the race where the neighbourhood search follows
     first_roster: frozenset[tuple[int, int]] = frozenset()
     if generated is not None and generated.roster is not None:
         # the dive's roster keeps every hard rule: it is the answer should no time be left
@@ -113,7 +133,10 @@ def solve(
             sweep = FirstSweep(problem, 1, params.seed, params.first, params.groups)
             stop.link(sweep.halting)
             each = params.first_pass * params.time_limit / max(1, problem.n_clinicians)
-            race = Race(problem, sweep, params) if polishing else None
+            if polishing:
+                race = Race(problem, sweep, params)
+            elif neighbourhoods:
+                race = relay = Relay(problem, sweep, params, solver, recorder)
         code, tried, presolve = first_try(
             solver,
             built.model,
@@ -123,7 +146,15 @@ def solve(
             race,
             stop,
         )
-        bound = max(bound, tried)
+        best.offer(tried, CP_SAT)
+        if handover is not None and handover.stopped and code == cp_model.FEASIBLE:
+            # CP-SAT was stopped for the neighbourhood search: from its roster, or the pass's
+            # beside it when that is complete and costs less
+            limit = max(1.0, min(10.0, params.time_limit / 10))
+            cheaper = cheaper_pass(relay, built, solver.objective_value, params.workers, limit)
+            solver, code = _search(
+                problem, built, params, solver, best, t2, recorder, stop, cheaper
+            )
         if race is not None and race.won:
             # CP-SAT's roster is given up: the pass's keeps every hard rule and costs less
             code, first_roster = cp_model.UNKNOWN, race.roster()
@@ -144,7 +175,7 @@ def solve(
             # clinician a roster: without one the pass's roster breaks their rules and is no answer
             until = left - min(0.1 * left, 10.0)
             budget = params.first_pass * left
-            if left - budget < worth and not polishing:
+            if left - budget < worth and not polishing and not neighbourhoods:
                 budget = until  # no time for a last solve: the pass improves to its last moment
             first = first_pass(
                 problem,
@@ -156,6 +187,8 @@ def solve(
                 params=params.first,
                 groups=params.groups,
                 stop=stop,
+                # the neighbourhood search needs a complete roster to start from
+                complete_by=until if neighbourhoods else None,
             )
             assignments, complete = first.assignments, first.complete
         left = params.time_limit - (time.perf_counter() - t2)
@@ -183,7 +216,7 @@ def solve(
             ).assignments
             stage = "polish"
             left = params.time_limit - (time.perf_counter() - t2)
-        if complete and left < worth:
+        if complete and left < worth and not neighbourhoods:
             # loading the model again is not cut short by the time limit, and a roster found
             # after the deadline is no answer: the pass's roster keeps every hard rule as it is
             first_roster = assignments
@@ -199,7 +232,17 @@ def solve(
                 # settle in time) by the pass itself
                 first_roster = assignments
             left = params.time_limit - (time.perf_counter() - t2)
-            if left >= presolve and not stop.is_set():
+            pinned = checked in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            if neighbourhoods and first_roster and pinned and not stop.is_set():
+                # the neighbourhood search from the pass's roster, its hint complete
+                values = list(built.model.proto.solution_hint.values)
+                start = new_solver()
+                searched, searched_code = _search(
+                    problem, built, params, start, best, t2, recorder, stop, values
+                )
+                if searched is not start:
+                    solver, code = searched, searched_code
+            elif left >= presolve and not stop.is_set():
                 # (else no time to presolve again; a roster short may mend)
                 solver = new_solver()
                 # from the dive's roster the full search with LP: the model is small enough
@@ -208,7 +251,12 @@ def solve(
                 solver.parameters.max_time_in_seconds = max(1.0, left)
                 with solving(stop, solver):
                     code = solver.solve(built.model, recorder)
-                bound = max(bound, float(solver.best_objective_bound))  # both bound one model
+                best.offer(float(solver.best_objective_bound), CP_SAT)  # both bound one model
+    if beside is not None:
+        if code == cp_model.OPTIMAL:
+            beside.finish()  # CP-SAT proved its roster: no bound can be better
+        else:
+            best.offer(beside.finish(), RELAXATION)
     return _decode(
         problem,
         built,
@@ -216,7 +264,7 @@ def solve(
         solver,
         code,
         first_roster,
-        bound,
+        best,
         build_seconds,
         t1,
         deadline,
@@ -224,6 +272,59 @@ def solve(
         scored=fixed is not None,
         stop=stop,
     )
+
+
+def _both(
+    first: Callable[[Progress], None] | None, second: Callable[[Progress], None] | None
+) -> Callable[[Progress], None] | None:
+    """Call both on each roster CP-SAT finds (either may be None)."""
+    if first is None or second is None:
+        return first or second
+
+    def both(event: Progress) -> None:
+        first(event)
+        second(event)
+
+    return both
+
+
+def _search(
+    problem: ProblemData,
+    built: Model,
+    params: SolveParams,
+    solver: cp_model.CpSolver,
+    best: BestBound,
+    t2: float,
+    recorder: Recorder,
+    stop: Stop,
+    values: list[int] | None = None,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """The neighbourhood search (solver.search.lns) from ``values`` (a complete solution; by
+    default ``solver``'s roster) for the time left; returns the solver whose response holds the
+    best roster, and its status."""
+    if values is None:
+        values = list(solver.response_proto.solution)
+    objective = objective_of(built.model, values)
+    left = params.time_limit - (time.perf_counter() - t2)
+    searched = search(
+        problem,
+        built,
+        values,
+        objective,
+        left,
+        params.workers,
+        params.seed,
+        bound=best.value,
+        params=params.lns,
+        halt=stop,
+        on_improve=lambda value: recorder.report(value, best.known, "neighbourhood search"),
+    )
+    if searched.solver is None:
+        return solver, cp_model.FEASIBLE
+    if searched.proven or searched.objective < best.value + 0.5:
+        best.offer(searched.objective, LNS)  # proven optimal: its own bound
+        return searched.solver, cp_model.OPTIMAL
+    return searched.solver, cp_model.FEASIBLE
 
 
 def _generate(
@@ -260,7 +361,7 @@ def _decode(
     solver: cp_model.CpSolver,
     code: cp_model.CpSolverStatus,
     first_roster: frozenset[tuple[int, int]],
-    bound: float,
+    best: BestBound,
     build_seconds: float,
     began: float,
     deadline: float,
@@ -312,7 +413,8 @@ def _decode(
             sorted((problem.clinicians[c].id, problem.sessions[s].id) for c, s in chosen_pairs)
         ),
         objective=None if scorer is None else int(round(scorer.objective_value)),
-        best_bound=bound if bound > -inf else None,
+        best_bound=best.value if best.value > -inf else None,
+        bound_source=best.source,
         objective_by_rule={}
         if scorer is None
         else {

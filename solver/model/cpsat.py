@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Mapping
 from typing import Any
 
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
 
 
@@ -55,3 +58,16 @@ def configure(
             field_values.extend(value)
         else:
             setattr(parameters, key, value)
+
+
+def proto_message(model: Any) -> Any:
+    """A CpModel's proto as a protobuf message of its own (cp_model_pb2.CpModelProto): reading a
+    large model's constraints one by one is many times faster from it than through the model's
+    own wrapper. It goes through a file, the one way the model gives its bytes."""
+    message = cp_model_pb2.CpModelProto()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.pb")
+        model.export_to_file(path)
+        with open(path, "rb") as file:
+            message.ParseFromString(file.read())
+    return message

@@ -41,6 +41,9 @@ class Result:
     progress: tuple[Progress, ...] = field(default=())
     # stopped from outside (Ctrl-C) before the time limit: the roster is the best found by then
     interrupted: bool = False
+    # the stage that proved best_bound: "cp-sat", "column generation", "linear relaxation", or
+    # "neighbourhood search" (a step that left every variable free, solved to optimality)
+    bound_source: str | None = None
 
     @property
     def gap(self) -> float | None:

@@ -185,9 +185,12 @@ def first_pass(
     params: FirstPassParams = FirstPassParams(),
     groups: GroupParams = GroupParams(),
     stop: threading.Event | None = None,
+    complete_by: float | None = None,
 ) -> FirstPass:
     """Sweeps of one-clinician solves within ``budget`` seconds; the first sweep goes on past
-    the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician.
+    the budget, up to ``retry_until`` seconds (no limit when None), to solve every clinician;
+    with ``complete_by``, sweeps go on past the budget up to so many seconds while the roster
+    is not complete (a search that needs a complete roster follows).
     ``sweep``: the first sweep as far as it went beside CP-SAT's first try (FirstSweep.start).
     ``stop``: set, the pass stops (with the solve under way, when it is a solver.model.stop.Stop)
     and returns the roster as far as it went.
@@ -205,7 +208,14 @@ def first_pass(
     n = len(state.roles)
     sweeps = 0
     changed = True
-    while changed and (sweeps == 0 or time.perf_counter() - start < budget) and not state.halted():
+
+    def more() -> bool:
+        spent = time.perf_counter() - start
+        if sweeps == 0 or spent < budget:
+            return True
+        return complete_by is not None and spent < complete_by and not first.complete
+
+    while changed and more() and not state.halted():
         changed = False
         if sweeps == 0:
             while not first.done and not state.halted():
@@ -217,7 +227,7 @@ def first_pass(
             changed = first.changed
         else:
             for c in range(n):
-                left = budget - (time.perf_counter() - start)
+                left = max(budget, complete_by or 0.0) - (time.perf_counter() - start)
                 if left <= 0 or state.halted():
                     break
                 found, moved = state.resolve([c], [max(0.05, left / (n - c))])
