@@ -3,6 +3,7 @@ Pareto set, Ctrl-C, and the sweep page in a browser."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -393,8 +394,9 @@ def test_bench_curtois_on_ray(ray_cluster: Any, tmp_path: Path) -> None:
     assert on_ray.exit_code == 0, on_ray.output
     solution = (tmp_path / "ray" / "Tiny.csv").read_text()
     assert solution == (tmp_path / "local" / "Tiny.csv").read_text()
-    row = (tmp_path / "ray" / "results.csv").read_text().splitlines()[1].split(",")
-    assert (row[0], row[4], row[8]) == ("Tiny", "3", "OPTIMAL")
+    with (tmp_path / "ray" / "results.csv").open() as f:
+        row = next(csv.DictReader(f))
+    assert (row["instance"], row["objective"], row["status"]) == ("Tiny", "3", "OPTIMAL")
 
 
 # --- the sweep page ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from roster.app.compile import build_problem
 from roster.app.solving import Outcome
 from roster.domain.check import CHECKERS, CheckReport, RosterView, check_roster
 from roster.domain.credentials import lapses, open_to
+from roster.domain.prorate import share_dues
 from roster.domain.rules import FairnessParams
 from roster.domain.tables import Instance, Session, Unavailability
 from solver.model.problem import ProblemData
@@ -184,11 +185,11 @@ class Judge:
             "needs_by_session",
             "travel_minutes",
             "holidays",
-            "dues",
             "credentials_of",
             "sessions_at",
         ):
             part.__dict__[name] = getattr(inst, name)  # the whole instance's, computed once
+        share_dues(inst, part)
         return part
 
     def _score(

@@ -111,6 +111,14 @@ def dues_of(instance: Instance) -> Dues:
     return dues
 
 
+def share_dues(whole: Instance, part: Instance) -> None:
+    """Let ``part`` (a few of ``whole``'s sessions, for a quick check) read ``whole``'s dues:
+    prorating looks at every session of the horizon."""
+    dues = dues_of(whole)
+    key = id(part)
+    _DUES[key] = (weakref.ref(part, lambda _: _DUES.pop(key, None)), dues)
+
+
 def allocation_dues(instance: Instance) -> Dues:
     """Per allocation row, keyed (clinician, activity, period): its Due in each period."""
     rules = instance.rules.rules
