@@ -32,6 +32,15 @@ def test_odd_cycle_is_half_integral_and_rounded_up() -> None:
     assert _bound(model) == 2
 
 
+def test_a_model_without_variables_is_bounded_by_its_constant() -> None:
+    # an instance where nobody may take any session has no variables, only empty rows; the
+    # objective is its constant, 4, and HiGHS (which calls such a program "Empty") is not asked
+    model = cp_model.CpModel()
+    model.add(cp_model.LinearExpr.sum([]) <= 1)
+    model.minimize(4)
+    assert _bound(model) == 4
+
+
 def test_enforced_linear_is_loosened_only_when_its_literal_is_off() -> None:
     # b => x + y >= 2; minimise x + y - 3b + 3. Integer: b = 1 costs 2 + 3 - 3 = 2, b = 0
     # costs 3. The relaxation x + y >= 2b gives x + y - 3b + 3 >= 3 - b >= 2: bound 2, exact.

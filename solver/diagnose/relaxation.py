@@ -264,8 +264,8 @@ class Relaxation:
         start = time.perf_counter()
         if self.nonzeros > self.params.max_nonzeros or self.scaling <= 0:
             return self._relaxed(None, "not tried", start)
-        if not self.rows:  # each variable at its cheaper end
-            return self._relaxed(self._value(np.zeros(0)), "no rows", start)
+        if not self.rows or not self.columns:  # each variable at its cheaper end
+            return self._relaxed(self._value(np.zeros(self.rows)), "no rows or columns", start)
         # the C++ solver class itself: the Python wrapper's constructor prints HiGHS's banner
         highs = highspy._Highs()  # type: ignore[attr-defined]
         options: dict[str, bool | float | str] = {
