@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from factory import doc, make, micro_instances, names, need, sess, small_polishable, stall_instance
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import solver.engine.solve
 from roster.app.compile import build_problem
 from roster.domain.check import check_roster
 from solver.columns.generation import generate
 from solver.columns.master import MasterLP
+from solver.columns.params import ColumnParams
 from solver.columns.rounds import RoundTrace
 from solver.engine.params import SolveParams
 from solver.engine.solve import solve
@@ -85,17 +87,17 @@ def test_solve_stops_at_a_roster_that_meets_the_bound() -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(micro_instances())
+@given(micro_instances(), st.booleans())
 def test_the_bound_never_exceeds_the_optimum_and_the_roster_keeps_every_hard_rule(
-    inst: Any,
+    inst: Any, labels: bool
 ) -> None:
-    # Random micro-instances (random rules, each hard or soft) without fairness or continuity;
-    # the optimum by enumerating every roster. The bound is at most the optimum; the dive's
-    # roster, when it gives one, keeps every hard rule, and the checker scores it between the
-    # optimum and the dive's own figure (a roster's own penalties found by a model's search may
-    # be counted above their least).
+    # Random micro-instances (random rules, each hard or soft) without fairness or continuity,
+    # priced by CP-SAT or by labels; the optimum by enumerating every roster. The bound is at
+    # most the optimum; the dive's roster, when it gives one, keeps every hard rule, and the
+    # checker scores it between the optimum and the dive's own figure (a roster's own penalties
+    # found by a model's search may be counted above their least).
     problem, feasible = small_polishable(inst)
-    generated = generate(problem, 10.0, 20.0)
+    generated = generate(problem, 10.0, 20.0, params=ColumnParams(labels=labels))
     if not feasible:
         assert generated.roster is None
         return

@@ -43,8 +43,9 @@ class ColumnParams:
     """The most assignments a roster of the support may leave open..."""
     support_open_share: float = 0.45
     """...or this share of the support's assignments, whichever is more."""
-    labels: bool = True
+    labels: bool = False
     """Price a clinician's roster by labels over the days (solver.columns.labels) where they
-    express the clinician's rules, by CP-SAT elsewhere."""
+    express the clinician's rules, by CP-SAT elsewhere. Off by default: on the benchmark instances
+    measured the CP-SAT pricer's rounds are quicker and its bounds no weaker (docs/engine.md)."""
     label: LabelParams = field(default_factory=LabelParams)
     """How hard the labels work."""
