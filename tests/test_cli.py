@@ -369,3 +369,32 @@ def test_the_format_page_shows_this_files_output() -> None:
         f"error: needs.csv, row 2, column 'min': {NOT_INT} (value: 'x')",
     ]:
         assert f"\n{line}\n" in text
+
+
+def test_each_command_is_found_in_the_module_the_group_names() -> None:
+    import importlib
+
+    from roster.cli import COMMAND_MODULES
+
+    modules = sorted(set(COMMAND_MODULES.values()))
+    found = {
+        c.name: m for m in modules for c in importlib.import_module(f"roster.cli.{m}").COMMANDS
+    }
+    assert found == COMMAND_MODULES
+    assert CliRunner().invoke(main, ["nosuch"]).exit_code == 2
+
+
+def test_the_store_commands_start_without_the_engine() -> None:
+    # roster publish and roster history load their own modules only: neither CP-SAT, HiGHS nor
+    # pandas (the import is what a command's start costs)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from roster.cli import main\n"
+        "try: main(['history', '--help'])\n"
+        "except SystemExit: pass\n"
+        "print(sorted(m for m in ('ortools', 'highspy', 'pandas', 'solver') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

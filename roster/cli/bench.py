@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from roster.app.runners import TaskFailed
-from roster.cli.common import engine_options, writable, write
+from roster.cli.common import writable, write
+from roster.cli.engine import engine_options
 from roster.cli.sweep import make_runner, ray_option
 from roster.outputs.tables import markdown_table
 from solver.engine.params import SolveParams

@@ -16,7 +16,6 @@ from roster.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_NO_SOLUTION,
     db_option,
-    engine_options,
     fail_input,
     fail_output,
     given_db,
@@ -27,6 +26,7 @@ from roster.cli.common import (
     writable,
     write,
 )
+from roster.cli.engine import engine_options
 from roster.cli.interrupt import run_beside, stopped_by_signals
 from roster.domain.explain_words import count
 from roster.domain.io import InputError, OutputError, instance_hash, read_roster

@@ -15,11 +15,11 @@ from roster.app.runners import ProcessRunner, RayRunner, Runner, RunnerError
 from roster.cli.common import (
     EXIT_INVALID,
     db_option,
-    engine_options,
     given_db,
     store_errors,
     writable,
 )
+from roster.cli.engine import engine_options
 from roster.domain.tables import Instance
 from solver.engine.params import SolveParams
 

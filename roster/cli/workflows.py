@@ -16,7 +16,6 @@ from roster.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INVALID,
     db_option,
-    engine_options,
     fail_input,
     given_db,
     load,
@@ -27,6 +26,7 @@ from roster.cli.common import (
     writable,
     write,
 )
+from roster.cli.engine import engine_options
 from roster.domain.explain_words import count
 from roster.domain.io import (
     InputError,

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 
@@ -94,7 +93,7 @@ def _clean_cell(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, dt.datetime) and hasattr(value, "to_pydatetime"):  # pandas' Timestamp
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime) and value.time() == dt.time():
         return value.date()
@@ -209,6 +208,8 @@ def _read_csv(path: Path) -> _Table:
 
 def _read_sheets(path: Path) -> dict[str, _Table | _Unreadable]:
     """Every sheet of a workbook as a table (or why it cannot be read as one)."""
+    import pandas as pd  # only for workbooks: the commands that read CSV start without it
+
     sheets = pd.read_excel(path, sheet_name=None, dtype=object, header=None, engine="openpyxl")
     out: dict[str, _Table | _Unreadable] = {}
     for name, frame in sheets.items():
@@ -701,6 +702,8 @@ def read_roster(path: str | os.PathLike[str], instance: Instance) -> list[tuple[
 
 def table_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
     """A CSV table; text a spreadsheet would run as a formula is written as text (excel_safe)."""
+    import pandas as pd  # loaded when a table is written, not by every command's start
+
     frame = pd.DataFrame(
         [{k: excel_safe(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows],
         columns=list(columns),
