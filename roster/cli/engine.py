@@ -4,15 +4,12 @@ from roster.cli.common, so that the commands that do not solve start without the
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from roster.cli.common import key_values
+from roster.cli.common import F, key_values
 from solver.engine.params import SolveParams
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def engine_options(f: F) -> F:
